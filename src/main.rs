@@ -1,3 +1,7 @@
+//! The `ipvsadm` binary: parse, run against the kernel, print, exit.
+
+mod cli;
+
 fn main() {
-    println!("Hello, world!");
+    std::process::exit(0);
 }

@@ -1,0 +1,1 @@
+//! ipvsadm's argument grammar (filled in by the parser work).

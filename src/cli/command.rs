@@ -1,0 +1,86 @@
+//! The typed result of parsing one ipvsadm invocation (argv or a restore
+//! line). Everything past the parser works on these values only.
+
+use ipvsadm::model::{Daemon, DaemonState, Destination, Service, ServiceKey, Timeouts};
+
+/// One ipvsadm command with everything it needs, already validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `-A`
+    AddService(Service),
+    /// `-E` (a full replace: unset options go back to their defaults)
+    EditService(Service),
+    /// `-D`
+    DeleteService(ServiceKey),
+    /// `-C`
+    Clear,
+    /// `-a`
+    AddServer { service: ServiceKey, dest: Destination },
+    /// `-e` (a full replace, like `-E`)
+    EditServer { service: ServiceKey, dest: Destination },
+    /// `-d` (only the destination's address and port matter)
+    DeleteServer { service: ServiceKey, dest: Destination },
+    /// `-L`, `-l`, or no arguments at all
+    List(ListRequest),
+    /// `-S`
+    Save(SaveRequest),
+    /// `-Z`, for one service or all
+    Zero(Option<ServiceKey>),
+    /// `--set tcp tcpfin udp`
+    SetTimeouts(Timeouts),
+    /// `--start-daemon`
+    StartDaemon(Daemon),
+    /// `--stop-daemon` (with `--syncid` if given)
+    StopDaemon { state: DaemonState, syncid: u32 },
+    /// `-R`
+    Restore,
+    /// `-h`
+    Help,
+    /// `-v`
+    Version,
+}
+
+/// What `-L` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListView {
+    /// The service table in one of its formats.
+    Services(ServiceFormat),
+    /// `-c`: the connection table; `persistent` with `--persistent-conn`.
+    Connections { persistent: bool },
+    /// `--timeout`
+    Timeouts,
+    /// `--daemon`
+    Daemons,
+}
+
+/// The columns of the service table (precedence as in ipvsadm:
+/// stats > rate > thresholds > persistent-conn > tun-info > default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServiceFormat {
+    #[default]
+    Default,
+    Stats,
+    Rate,
+    Thresholds,
+    PersistentConn,
+    TunInfo,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListRequest {
+    pub view: ListView,
+    /// One service only (`-L -t VIP:PORT`).
+    pub service: Option<ServiceKey>,
+    /// `-n`
+    pub numeric: bool,
+    /// `-X`/`--exact`
+    pub exact: bool,
+    /// false with `--nosort`
+    pub sort: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaveRequest {
+    /// `-n`
+    pub numeric: bool,
+}

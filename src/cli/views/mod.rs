@@ -1,0 +1,1 @@
+//! ipvsadm's text views (filled in by the views work).
