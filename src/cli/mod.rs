@@ -2,4 +2,6 @@
 
 pub mod args;
 pub mod command;
+pub mod kernel_errors;
+pub mod run;
 pub mod views;

@@ -1,0 +1,124 @@
+//! ipvsadm's wording for kernel errors.
+//!
+//! libipvs turns an errno into text with a table keyed by the operation
+//! that failed, then falls back to operation-independent entries and last
+//! to `strerror`. Scripts match on these strings, so they are kept exactly,
+//! typos and double spaces included.
+
+use ipvsadm::client::Error;
+
+/// The IPVS operation a kernel error belongs to; it selects the wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Init,
+    AddService,
+    EditService,
+    DeleteService,
+    Flush,
+    AddDest,
+    EditDest,
+    DeleteDest,
+    Zero,
+    SetTimeouts,
+    StartDaemon,
+    StopDaemon,
+    /// Service dump, destination dump, single service lookup (`-L`, `-S`).
+    List,
+    /// `--timeout` and `--daemon` queries (their failures print nothing).
+    Query,
+}
+
+/// The positive errno a failure stands for. Failures that are not kernel
+/// error replies count as EINVAL, as in libipvs; a missing `IPVS` family is
+/// what the legacy fallback would meet: no protocol, or no raw socket for a
+/// non-root user.
+pub fn errno_of(err: &Error) -> i32 {
+    match err {
+        Error::Kernel(errno) => *errno,
+        Error::FamilyNotFound => {
+            if nix::unistd::geteuid().is_root() {
+                libc::ENOPROTOOPT
+            } else {
+                libc::EPERM
+            }
+        }
+        Error::Io(e) => e.raw_os_error().unwrap_or(libc::EINVAL),
+        Error::Malformed(_) => libc::EINVAL,
+    }
+}
+
+/// The message ipvsadm prints for `errno` after `op` failed.
+pub fn message(op: Op, errno: i32) -> String {
+    use Op::*;
+    let specific = match (op, errno) {
+        (AddService, libc::EEXIST) => Some("Service already exists"),
+        (AddService | EditService, libc::ENOENT) => {
+            Some("Scheduler or persistence engine not found")
+        }
+        (EditService | DeleteService | Zero, libc::ESRCH) => Some("No such service"),
+        (AddDest | EditDest | DeleteDest, libc::ESRCH) => Some("Service not defined"),
+        (AddDest, libc::EEXIST) => Some("Destination already exists"),
+        (EditDest | DeleteDest, libc::ENOENT) => Some("No such destination"),
+        (StartDaemon, libc::EEXIST) => Some("Daemon has already run"),
+        (StopDaemon, libc::ESRCH) => Some("No daemon is running"),
+        (List, libc::ESRCH) => Some("No such service"),
+        (_, libc::EPERM) => Some("Permission denied (you must be root)"),
+        (_, libc::EINVAL) => {
+            Some("Invalid operation.  Possibly wrong module version, address not unicast, ...")
+        }
+        (_, libc::ENOPROTOOPT) => Some("Protocol not available"),
+        (_, libc::ENOMEM) => Some("Memory allocation problem"),
+        (_, libc::EOPNOTSUPP) => Some("Operation not supported with IPv6"),
+        (_, libc::EAFNOSUPPORT) => Some("Operation not supported with specified address family"),
+        (_, libc::EMSGSIZE) => Some("Module is wrong version"),
+        _ => None,
+    };
+    match specific {
+        Some(text) => text.to_string(),
+        None => strerror(errno),
+    }
+}
+
+/// glibc's own text for an errno (what C's `strerror` prints).
+fn strerror(errno: i32) -> String {
+    // SAFETY: strerror returns a pointer to a NUL-terminated string that
+    // stays valid until the next strerror call on this thread; we copy it
+    // at once.
+    unsafe {
+        let text = libc::strerror(errno);
+        if text.is_null() {
+            return format!("Unknown error {errno}");
+        }
+        std::ffi::CStr::from_ptr(text).to_string_lossy().into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_specific_text_wins() {
+        assert_eq!(message(Op::AddService, libc::EEXIST), "Service already exists");
+        assert_eq!(message(Op::AddDest, libc::EEXIST), "Destination already exists");
+        assert_eq!(message(Op::DeleteDest, libc::ESRCH), "Service not defined");
+        assert_eq!(message(Op::DeleteService, libc::ESRCH), "No such service");
+        assert_eq!(message(Op::StopDaemon, libc::ESRCH), "No daemon is running");
+    }
+
+    #[test]
+    fn generic_entries_and_strerror_fallback() {
+        assert_eq!(
+            message(Op::Flush, libc::EPERM),
+            "Permission denied (you must be root)"
+        );
+        assert_eq!(
+            message(Op::AddDest, libc::EINVAL),
+            "Invalid operation.  Possibly wrong module version, address not unicast, ..."
+        );
+        // EEXIST has no generic entry: strerror's text.
+        assert_eq!(message(Op::EditService, libc::EEXIST), "File exists");
+        assert_eq!(message(Op::AddDest, libc::ERANGE), "Numerical result out of range");
+        assert_eq!(message(Op::StartDaemon, libc::ENODEV), "No such device");
+    }
+}
