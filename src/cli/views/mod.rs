@@ -26,6 +26,10 @@
 // The executor that calls these is not written yet.
 #![allow(dead_code)]
 
+pub mod config;
+pub mod labels;
+pub mod list;
 pub mod names;
 pub mod numbers;
+pub mod save;
 pub mod sort;

@@ -188,33 +188,23 @@ pub fn ntop6(addr: Ipv6Addr) -> String {
     let words = addr.segments();
     let octets = addr.octets();
     // Longest zero run; strictly longer wins, so the first of ties stays.
-    let (mut best_base, mut best_len) = (None::<usize>, 0usize);
-    let (mut cur_base, mut cur_len) = (None::<usize>, 0usize);
-    for (i, &w) in words.iter().enumerate() {
-        if w == 0 {
-            if cur_base.is_none() {
-                cur_base = Some(i);
-                cur_len = 1;
-            } else {
-                cur_len += 1;
+    let (mut best_base, mut best_len) = (0usize, 0usize);
+    let mut i = 0;
+    while i < 8 {
+        if words[i] == 0 {
+            let start = i;
+            while i < 8 && words[i] == 0 {
+                i += 1;
             }
-        } else if let Some(base) = cur_base.take() {
-            if best_base.is_none() || cur_len > best_len {
-                best_base = Some(base);
-                best_len = cur_len;
+            if i - start > best_len {
+                (best_base, best_len) = (start, i - start);
             }
+        } else {
+            i += 1;
         }
     }
-    if let Some(base) = cur_base {
-        if best_base.is_none() || cur_len > best_len {
-            best_base = Some(base);
-            best_len = cur_len;
-        }
-    }
-    if best_len < 2 {
-        best_base = None;
-    }
-
+    // A single zero group is written out.
+    let best_base = (best_len >= 2).then_some(best_base);
     let in_run = |i: usize| best_base.is_some_and(|b| i >= b && i < b + best_len);
     let mut s = String::with_capacity(46);
     for (i, &w) in words.iter().enumerate() {
