@@ -27,6 +27,7 @@
 #![allow(dead_code)]
 
 pub mod config;
+pub mod conn;
 pub mod labels;
 pub mod list;
 pub mod names;
