@@ -1,0 +1,619 @@
+//! `ipvsadm -L`: the version header, the column titles and one block per
+//! service (its line, then one line per destination).
+//!
+//! Widths and blanks are ipvsadm 1.31's to the byte, including its
+//! trailing blanks (D12) and cuts (D11); the differences are the fixes we
+//! chose: fwmarks unsigned (D1), 64-bit destination counters (D2), and
+//! the third scheduler flag named for `sh`/`mh` (D4).
+
+use std::io::{self, Write};
+use std::net::Ipv4Addr;
+
+use ipvsadm::model::{Destination, Info, Protocol, Service, ServiceFlags, ServiceKey};
+
+use super::labels::{forward_name, sched_flag_names, tunnel_info};
+use super::names::{Resolver, addr_port, cut};
+use super::numbers::scaled;
+use crate::cli::command::ServiceFormat;
+
+/// How the service table is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ListOptions {
+    pub format: ServiceFormat,
+    /// `-n`: no name lookups.
+    pub numeric: bool,
+    /// `-X`/`--exact`: unscaled counters.
+    pub exact: bool,
+}
+
+/// Service labels of IPv4 (and fwmark) services are cut to this many bytes.
+const SERVICE_CUT: usize = 33;
+/// IPv4 destination names are cut to this many bytes.
+const DEST_CUT: usize = 28;
+
+/// `IP Virtual Server version 1.2.1 (size=4096)`: only for a full listing.
+pub fn write_header(out: &mut impl Write, info: &Info) -> io::Result<()> {
+    let (a, b, c) = info.version_triplet();
+    writeln!(
+        out,
+        "IP Virtual Server version {a}.{b}.{c} (size={})",
+        info.conn_tab_size as i32
+    )
+}
+
+/// The two title lines of a format (also when there are no services).
+pub fn write_titles(out: &mut impl Write, format: ServiceFormat) -> io::Result<()> {
+    const PROT: &str = "Prot LocalAddress:Port";
+    const REMOTE: &str = "  -> RemoteAddress:Port";
+    match format {
+        ServiceFormat::Default => writeln!(
+            out,
+            "{PROT} Scheduler Flags\n{REMOTE}           Forward Weight ActiveConn InActConn"
+        ),
+        ServiceFormat::TunInfo => writeln!(
+            out,
+            "{PROT} Scheduler Flags\n{REMOTE}           Forward TunnelInfo    Weight ActiveConn InActConn"
+        ),
+        ServiceFormat::Stats => writeln!(
+            out,
+            "{PROT:<33} {:>8} {:>8} {:>8} {:>8} {:>8}\n{REMOTE}",
+            "Conns", "InPkts", "OutPkts", "InBytes", "OutBytes"
+        ),
+        ServiceFormat::Rate => writeln!(
+            out,
+            "{PROT:<33} {:>8} {:>8} {:>8} {:>8} {:>8}\n{REMOTE}",
+            "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS"
+        ),
+        ServiceFormat::Thresholds => writeln!(
+            out,
+            "{PROT:<33} {:<10} {:<10} {:<10} {:<10}\n{REMOTE}",
+            "Uthreshold", "Lthreshold", "ActiveConn", "InActConn"
+        ),
+        ServiceFormat::PersistentConn => writeln!(
+            out,
+            "{PROT:<33} {:<9} {:<11} {:<10} {:<10}\n{REMOTE}",
+            "Weight", "PersistConn", "ActiveConn", "InActConn"
+        ),
+    }
+}
+
+/// The protocol of an address service (ports of fwmark services are
+/// never named).
+pub(super) fn protocol_of(svc: &Service) -> Option<Protocol> {
+    match svc.key {
+        ServiceKey::Addr { protocol, .. } => Some(protocol),
+        ServiceKey::Fwmark { .. } => None,
+    }
+}
+
+/// The first column of a service line: `TCP  10.0.0.6:80`, `FWM  1 IPv6`.
+pub fn service_label(svc: &Service, numeric: bool, resolver: &dyn Resolver) -> String {
+    match svc.key {
+        ServiceKey::Fwmark { mark, family } => {
+            if family == ipvsadm::model::Family::Inet6 {
+                format!("FWM  {mark} IPv6")
+            } else {
+                format!("FWM  {mark}")
+            }
+        }
+        ServiceKey::Addr {
+            protocol,
+            addr,
+            port,
+        } => {
+            let proto = match protocol {
+                Protocol::Tcp => "TCP",
+                Protocol::Udp => "UDP",
+                Protocol::Sctp => "SCTP",
+                Protocol::Other(_) => "?",
+            };
+            let mut s = format!(
+                "{proto:<4} {}",
+                addr_port(addr, port, Some(protocol), numeric, resolver)
+            );
+            if addr.is_ipv4() {
+                cut(&mut s, SERVICE_CUT);
+            }
+            s
+        }
+    }
+}
+
+/// The first column of a destination line (IPv4 cut to 28 bytes).
+pub fn dest_label(
+    svc: &Service,
+    dest: &Destination,
+    numeric: bool,
+    resolver: &dyn Resolver,
+) -> String {
+    let mut s = addr_port(dest.addr, dest.port, protocol_of(svc), numeric, resolver);
+    if dest.addr.is_ipv4() {
+        cut(&mut s, DEST_CUT);
+    }
+    s
+}
+
+/// The scheduler and flags part of a service line in the non-counter views.
+fn service_details(svc: &Service) -> String {
+    let mut s = format!(" {}", svc.scheduler);
+    let flags = sched_flag_names(svc);
+    if !flags.is_empty() {
+        s.push_str(&format!(" ({})", flags.join(",")));
+    }
+    if svc.is_persistent() {
+        s.push_str(&format!(" persistent {}", svc.timeout));
+        match svc.key.family() {
+            ipvsadm::model::Family::Inet if svc.netmask != 0xffff_ffff => {
+                s.push_str(&format!(" mask {}", Ipv4Addr::from(svc.netmask)));
+            }
+            ipvsadm::model::Family::Inet6 if svc.netmask != 128 => {
+                s.push_str(&format!(" mask {}", svc.netmask as i32));
+            }
+            _ => {}
+        }
+    }
+    if let Some(pe) = &svc.pe_name {
+        s.push_str(&format!(" pe {pe}"));
+    }
+    if svc.flags.has(ServiceFlags::ONEPACKET) {
+        s.push_str(" ops");
+    }
+    s
+}
+
+/// One service and its destinations, in the order given (sort them first
+/// with `sort::destinations` unless `--nosort`).
+pub fn write_service(
+    out: &mut impl Write,
+    svc: &Service,
+    dests: &[Destination],
+    opts: &ListOptions,
+    resolver: &dyn Resolver,
+) -> io::Result<()> {
+    let label = service_label(svc, opts.numeric, resolver);
+    let n = |v: u64| scaled(v, opts.exact);
+    let st = &svc.stats;
+    match opts.format {
+        ServiceFormat::Stats => writeln!(
+            out,
+            "{label:<33}{}{}{}{}{}",
+            n(st.conns),
+            n(st.inpkts),
+            n(st.outpkts),
+            n(st.inbytes),
+            n(st.outbytes)
+        )?,
+        ServiceFormat::Rate => writeln!(
+            out,
+            "{label:<33}{}{}{}{}{}",
+            n(st.cps),
+            n(st.inpps),
+            n(st.outpps),
+            n(st.inbps),
+            n(st.outbps)
+        )?,
+        _ => writeln!(out, "{label}{}", service_details(svc))?,
+    }
+    for dest in dests {
+        write_dest(out, svc, dest, opts, resolver)?;
+    }
+    Ok(())
+}
+
+/// One `  -> ` line.
+fn write_dest(
+    out: &mut impl Write,
+    svc: &Service,
+    d: &Destination,
+    opts: &ListOptions,
+    resolver: &dyn Resolver,
+) -> io::Result<()> {
+    let name = dest_label(svc, d, opts.numeric, resolver);
+    let n = |v: u64| scaled(v, opts.exact);
+    let st = &d.stats;
+    match opts.format {
+        ServiceFormat::Default => writeln!(
+            out,
+            "  -> {name:<28} {:<7} {:<6} {:<10} {:<10}",
+            forward_name(d.forward),
+            d.weight as i32,
+            d.active_conns,
+            d.inactive_conns
+        ),
+        ServiceFormat::TunInfo => writeln!(
+            out,
+            "  -> {name:<28} {:<7} {:<13} {:<6} {:<10} {:<10}",
+            forward_name(d.forward),
+            tunnel_info(d),
+            d.weight as i32,
+            d.active_conns,
+            d.inactive_conns
+        ),
+        ServiceFormat::Thresholds => writeln!(
+            out,
+            "  -> {name:<28} {:<10} {:<10} {:<10} {:<10}",
+            d.u_threshold, d.l_threshold, d.active_conns, d.inactive_conns
+        ),
+        ServiceFormat::PersistentConn => writeln!(
+            out,
+            "  -> {name:<28} {:<9} {:<11} {:<10} {:<10}",
+            d.weight, d.persist_conns, d.active_conns, d.inactive_conns
+        ),
+        ServiceFormat::Stats => writeln!(
+            out,
+            "  -> {name:<28}{}{}{}{}{}",
+            n(st.conns),
+            n(st.inpkts),
+            n(st.outpkts),
+            n(st.inbytes),
+            n(st.outbytes)
+        ),
+        // cps/pps are raw (never scaled, D13), the byte rates scaled.
+        ServiceFormat::Rate => writeln!(
+            out,
+            "  -> {name:<28} {:>8} {:>8} {:>8}{}{}",
+            st.cps,
+            st.inpps,
+            st.outpps,
+            n(st.inbps),
+            n(st.outbps)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::views::names::{FakeResolver, NoNames};
+    use ipvsadm::model::{Family, ForwardMethod, Stats, TUN_FLAG_CSUM, Tunnel, TunnelType};
+    use pretty_assertions::assert_eq;
+
+    fn tcp(addr: &str, port: u16) -> Service {
+        Service::new(ServiceKey::Addr {
+            protocol: Protocol::Tcp,
+            addr: addr.parse().unwrap(),
+            port,
+        })
+    }
+    fn with_proto(protocol: Protocol, addr: &str, port: u16) -> Service {
+        Service::new(ServiceKey::Addr {
+            protocol,
+            addr: addr.parse().unwrap(),
+            port,
+        })
+    }
+    fn fwm(mark: u32, family: Family) -> Service {
+        Service::new(ServiceKey::Fwmark { mark, family })
+    }
+    fn dest(addr: &str, port: u16) -> Destination {
+        Destination::new(addr.parse().unwrap(), port)
+    }
+    fn opts(format: ServiceFormat) -> ListOptions {
+        ListOptions {
+            format,
+            numeric: true,
+            exact: false,
+        }
+    }
+    fn render(svc: &Service, dests: &[Destination], o: ListOptions, r: &dyn Resolver) -> String {
+        let mut v = Vec::new();
+        write_service(&mut v, svc, dests, &o, r).unwrap();
+        String::from_utf8(v).unwrap()
+    }
+    fn line(svc: &Service) -> String {
+        render(svc, &[], opts(ServiceFormat::Default), &NoNames)
+    }
+
+    #[test]
+    fn header_and_default_titles() {
+        let mut v = Vec::new();
+        write_header(
+            &mut v,
+            &Info {
+                version: 0x010201,
+                conn_tab_size: 4096,
+            },
+        )
+        .unwrap();
+        write_titles(&mut v, ServiceFormat::Default).unwrap();
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            "IP Virtual Server version 1.2.1 (size=4096)\n\
+             Prot LocalAddress:Port Scheduler Flags\n\
+             \x20 -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
+        );
+    }
+
+    #[test]
+    fn titles_of_every_format() {
+        let t = |f| {
+            let mut v = Vec::new();
+            write_titles(&mut v, f).unwrap();
+            String::from_utf8(v).unwrap()
+        };
+        assert_eq!(
+            t(ServiceFormat::TunInfo),
+            "Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n"
+        );
+        assert_eq!(
+            t(ServiceFormat::Stats),
+            "Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes\n  -> RemoteAddress:Port\n"
+        );
+        assert_eq!(
+            t(ServiceFormat::Rate),
+            "Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS\n  -> RemoteAddress:Port\n"
+        );
+        assert_eq!(
+            t(ServiceFormat::Thresholds),
+            "Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn \n  -> RemoteAddress:Port\n"
+        );
+        assert_eq!(
+            t(ServiceFormat::PersistentConn),
+            "Prot LocalAddress:Port            Weight    PersistConn ActiveConn InActConn \n  -> RemoteAddress:Port\n"
+        );
+    }
+
+    #[test]
+    fn service_lines_of_the_facts_file() {
+        let mut s = tcp("10.0.0.6", 80);
+        s.flags = ServiceFlags(ServiceFlags::PERSISTENT);
+        s.timeout = 600;
+        s.netmask = 0xffff_ff00;
+        s.pe_name = Some("sip".into());
+        assert_eq!(
+            line(&s),
+            "TCP  10.0.0.6:80 wlc persistent 600 mask 255.255.255.0 pe sip\n"
+        );
+
+        let mut s = tcp("2001:db8::1", 80);
+        s.scheduler = "sh".into();
+        s.flags =
+            ServiceFlags(ServiceFlags::PERSISTENT | ServiceFlags::SCHED1 | ServiceFlags::SCHED2);
+        s.timeout = 360;
+        s.netmask = 64;
+        assert_eq!(
+            line(&s),
+            "TCP  [2001:db8::1]:80 sh (sh-fallback,sh-port) persistent 360 mask 64\n"
+        );
+
+        let mut s = with_proto(Protocol::Udp, "10.0.0.5", 53);
+        s.scheduler = "rr".into();
+        s.flags = ServiceFlags(ServiceFlags::ONEPACKET);
+        assert_eq!(line(&s), "UDP  10.0.0.5:53 rr ops\n");
+
+        let mut s = with_proto(Protocol::Sctp, "10.0.0.11", 5060);
+        s.scheduler = "rr".into();
+        assert_eq!(line(&s), "SCTP 10.0.0.11:5060 rr\n");
+
+        let mut s = fwm(1, Family::Inet6);
+        s.scheduler = "rr".into();
+        assert_eq!(line(&s), "FWM  1 IPv6 rr\n");
+
+        let mut s = tcp("10.0.0.10", 80);
+        s.flags = ServiceFlags(ServiceFlags::SCHED1 | ServiceFlags::SCHED2 | ServiceFlags::HASHED);
+        assert_eq!(line(&s), "TCP  10.0.0.10:80 wlc (flag-1,flag-2)\n");
+
+        let mut s = with_proto(Protocol::Other(99), "10.0.0.12", 1);
+        s.scheduler = "none".into();
+        assert_eq!(line(&s), "?    10.0.0.12:1 none\n");
+    }
+
+    #[test]
+    fn mask_only_with_persistence() {
+        let mut s = tcp("10.0.0.6", 80);
+        s.netmask = 0xffff_ff00;
+        assert_eq!(line(&s), "TCP  10.0.0.6:80 wlc\n");
+        s.flags = ServiceFlags(ServiceFlags::PERSISTENT);
+        s.timeout = 360;
+        s.netmask = 0xffff_ffff;
+        assert_eq!(line(&s), "TCP  10.0.0.6:80 wlc persistent 360\n");
+        let mut s = tcp("2001:db8::1", 80);
+        s.flags = ServiceFlags(ServiceFlags::PERSISTENT);
+        s.timeout = 1;
+        assert_eq!(line(&s), "TCP  [2001:db8::1]:80 wlc persistent 1\n");
+    }
+
+    #[test]
+    fn fixed_defects_in_service_lines() {
+        // D1: unsigned fwmark
+        let mut s = fwm(u32::MAX, Family::Inet);
+        s.scheduler = "rr".into();
+        assert_eq!(line(&s), "FWM  4294967295 rr\n");
+        // D4: the third flag is named for sh and mh
+        let mut s = tcp("10.0.0.1", 80);
+        s.scheduler = "sh".into();
+        s.flags = ServiceFlags(ServiceFlags::SCHED1 | ServiceFlags::SCHED3);
+        assert_eq!(line(&s), "TCP  10.0.0.1:80 sh (sh-fallback,flag-3)\n");
+        s.scheduler = "mh".into();
+        s.flags = ServiceFlags(ServiceFlags::SCHED3);
+        assert_eq!(line(&s), "TCP  10.0.0.1:80 mh (flag-3)\n");
+        s.scheduler = "rr".into();
+        s.flags = ServiceFlags(ServiceFlags::SCHED_MASK);
+        assert_eq!(line(&s), "TCP  10.0.0.1:80 rr (flag-1,flag-2,flag-3)\n");
+    }
+
+    #[test]
+    fn default_destination_lines_keep_trailing_blanks() {
+        let mut s = tcp("10.0.0.6", 80);
+        s.scheduler = "rr".into();
+        let mut d = dest("192.168.0.1", 80);
+        d.weight = 7;
+        let mut m = dest("192.168.0.2", 8080);
+        m.forward = ForwardMethod::Masquerade;
+        m.weight = 0;
+        m.active_conns = u32::MAX;
+        m.inactive_conns = 12;
+        let mut l = dest("10.0.0.6", 80);
+        l.forward = ForwardMethod::Local;
+        assert_eq!(
+            render(&s, &[d, m, l], opts(ServiceFormat::Default), &NoNames),
+            "TCP  10.0.0.6:80 rr\n\
+             \x20 -> 192.168.0.1:80               Route   7      0          0         \n\
+             \x20 -> 192.168.0.2:8080             Masq    0      4294967295 12        \n\
+             \x20 -> 10.0.0.6:80                  Local   1      0          0         \n"
+        );
+    }
+
+    #[test]
+    fn tunnel_info_view() {
+        let s = tcp("10.0.0.6", 80);
+        let mut gue = dest("192.168.0.5", 80);
+        gue.forward = ForwardMethod::Tunnel;
+        gue.tunnel = Tunnel {
+            kind: TunnelType::Gue,
+            port: 6080,
+            flags: TUN_FLAG_CSUM,
+        };
+        let mut ipip = dest("192.168.0.6", 80);
+        ipip.forward = ForwardMethod::Tunnel;
+        let mut gre = dest("192.168.0.7", 80);
+        gre.forward = ForwardMethod::Tunnel;
+        gre.tunnel.kind = TunnelType::Gre;
+        gre.tunnel.flags = 2;
+        let route = dest("192.168.0.8", 80);
+        assert_eq!(
+            render(
+                &s,
+                &[gue, ipip, gre, route],
+                opts(ServiceFormat::TunInfo),
+                &NoNames
+            ),
+            "TCP  10.0.0.6:80 wlc\n\
+             \x20 -> 192.168.0.5:80               Tunnel  gue:6080:+c   1      0          0         \n\
+             \x20 -> 192.168.0.6:80               Tunnel  ipip          1      0          0         \n\
+             \x20 -> 192.168.0.7:80               Tunnel  gre:r+c       1      0          0         \n\
+             \x20 -> 192.168.0.8:80               Route   n/a           1      0          0         \n"
+        );
+    }
+
+    #[test]
+    fn thresholds_and_persistent_conn_views() {
+        let s = tcp("10.0.0.6", 80);
+        let mut d = dest("192.168.0.1", 80);
+        d.u_threshold = 100;
+        d.l_threshold = 10;
+        d.active_conns = 3;
+        d.inactive_conns = 4;
+        d.persist_conns = 5;
+        d.weight = 2_147_483_647;
+        assert_eq!(
+            render(
+                &s,
+                std::slice::from_ref(&d),
+                opts(ServiceFormat::Thresholds),
+                &NoNames
+            ),
+            "TCP  10.0.0.6:80 wlc\n  -> 192.168.0.1:80               100        10         3          4         \n"
+        );
+        assert_eq!(
+            render(&s, &[d], opts(ServiceFormat::PersistentConn), &NoNames),
+            "TCP  10.0.0.6:80 wlc\n  -> 192.168.0.1:80               2147483647 5           3          4         \n"
+        );
+    }
+
+    fn counters(base: u64) -> Stats {
+        Stats {
+            conns: base,
+            inpkts: base * 10,
+            outpkts: 0,
+            inbytes: 123_456_789_012,
+            outbytes: u64::MAX,
+            cps: 1,
+            inpps: 100_000_000,
+            outpps: 5_000_000_000,
+            inbps: 99_999_999,
+            outbps: 100_000_000,
+        }
+    }
+
+    #[test]
+    fn stats_view() {
+        let mut s = tcp("10.0.0.6", 80);
+        s.stats = counters(7);
+        let mut d = dest("192.168.0.1", 80);
+        // D2: full 64-bit destination counters
+        d.stats = counters(5_000_000_000);
+        assert_eq!(
+            render(&s, &[d], opts(ServiceFormat::Stats), &NoNames),
+            "TCP  10.0.0.6:80                         7       70        0     123G18446744T\n\
+             \x20 -> 192.168.0.1:80                  5000M   50000M        0     123G18446744T\n"
+        );
+    }
+
+    #[test]
+    fn rate_view_raw_fields_are_unscaled() {
+        let mut s = tcp("10.0.0.6", 80);
+        s.stats = counters(7);
+        let mut d = dest("192.168.0.1", 80);
+        d.stats = counters(7);
+        assert_eq!(
+            render(&s, &[d], opts(ServiceFormat::Rate), &NoNames),
+            "TCP  10.0.0.6:80                         1  100000K    5000M 99999999  100000K\n\
+             \x20 -> 192.168.0.1:80                      1 100000000 5000000000 99999999  100000K\n"
+        );
+    }
+
+    #[test]
+    fn exact_numbers_in_stats() {
+        let mut s = tcp("10.0.0.6", 80);
+        s.stats = counters(7);
+        let o = ListOptions {
+            exact: true,
+            ..opts(ServiceFormat::Stats)
+        };
+        assert_eq!(
+            render(&s, &[], o, &NoNames),
+            "TCP  10.0.0.6:80                         7       70        0 123456789012 18446744073709551615\n"
+        );
+    }
+
+    #[test]
+    fn long_names_are_cut_ipv4_only() {
+        let long = "a-very-long-host-name.in.a.deep.example.org";
+        let r = FakeResolver::default()
+            .host("10.0.0.6", long)
+            .host("192.168.0.1", long)
+            .host("2001:db8::1", long)
+            .service(80, Protocol::Tcp, "http");
+        let o = ListOptions {
+            numeric: false,
+            ..opts(ServiceFormat::Default)
+        };
+        let s = tcp("10.0.0.6", 80);
+        assert_eq!(
+            render(
+                &s,
+                &[dest("192.168.0.1", 80), dest("2001:db8::1", 80)],
+                o,
+                &r
+            ),
+            "TCP  a-very-long-host-name.in.a.d wlc\n\
+             \x20 -> a-very-long-host-name.in.a.d Route   1      0          0         \n\
+             \x20 -> [a-very-long-host-name.in.a.deep.example.org]:http Route   1      0          0         \n"
+        );
+        let s6 = tcp("2001:db8::1", 80);
+        assert_eq!(
+            render(&s6, &[], o, &r),
+            "TCP  [a-very-long-host-name.in.a.deep.example.org]:http wlc\n"
+        );
+        // fwmark services: ports stay numeric even without -n
+        let f = fwm(5, Family::Inet);
+        assert_eq!(
+            render(&f, &[dest("192.168.0.1", 80)], o, &r),
+            "FWM  5 wlc\n  -> a-very-long-host-name.in.a.d Route   1      0          0         \n"
+        );
+        assert_eq!(
+            render(&f, &[dest("192.168.0.2", 80)], o, &r),
+            "FWM  5 wlc\n  -> 192.168.0.2:80               Route   1      0          0         \n"
+        );
+    }
+
+    #[test]
+    fn ipv6_names_are_not_cut_or_padded_in_stats() {
+        let s = tcp("2001:db8:1234:5678:9abc:def0:1234:5678", 65535);
+        assert_eq!(
+            render(&s, &[], opts(ServiceFormat::Stats), &NoNames),
+            "TCP  [2001:db8:1234:5678:9abc:def0:1234:5678]:65535        0        0        0        0        0\n"
+        );
+    }
+}
