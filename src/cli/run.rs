@@ -14,6 +14,7 @@ use super::args::{self, ParseError};
 use super::command::{Command, ListRequest, ListView, SaveRequest};
 use super::kernel_errors::{errno_of, message, Op};
 use super::views;
+use super::views::names::{NoNames, Resolver, SystemResolver};
 
 /// How a command ended: the exit status, and for `-R` whether the whole
 /// restore must stop here.
@@ -177,17 +178,26 @@ fn table(ipvs: &mut Ipvs, sort: bool) -> Result<Vec<(Service, Vec<Destination>)>
     Ok(table)
 }
 
-fn list(session: &mut Session, request: &ListRequest, out: &mut dyn Write) -> io::Result<Outcome> {
-    let resolver = views::names::resolver(request.numeric);
+/// How names are printed: looked up, or (`-n`) never.
+fn resolver(numeric: bool) -> Box<dyn Resolver> {
+    if numeric {
+        Box::new(NoNames)
+    } else {
+        Box::new(SystemResolver::new())
+    }
+}
+
+fn list(session: &mut Session, request: &ListRequest, mut out: &mut dyn Write) -> io::Result<Outcome> {
+    let resolver = resolver(request.numeric);
     let format = match request.view {
         ListView::Services(format) => format,
         ListView::Connections { persistent } => {
-            return views::conn::list_from_proc(out, persistent, &*resolver);
+            return connections(out, persistent, request.numeric, &*resolver);
         }
         ListView::Timeouts => {
             return Ok(match session.ipvs.timeouts() {
                 Ok(t) => {
-                    views::list::write_timeouts(out, &t)?;
+                    views::config::write_timeouts(&mut out, &t)?;
                     Outcome::Status(0)
                 }
                 Err(_) => Outcome::Exit(1),
@@ -196,7 +206,7 @@ fn list(session: &mut Session, request: &ListRequest, out: &mut dyn Write) -> io
         ListView::Daemons => {
             return Ok(match session.ipvs.daemons() {
                 Ok(daemons) => {
-                    views::list::write_daemons(out, &daemons)?;
+                    views::config::write_daemons(&mut out, &daemons)?;
                     Outcome::Status(0)
                 }
                 Err(_) => Outcome::Exit(1),
@@ -220,16 +230,16 @@ fn list(session: &mut Session, request: &ListRequest, out: &mut dyn Write) -> io
         if request.sort {
             views::sort::destinations(&mut dests);
         }
-        views::list::write_titles(out, format)?;
-        views::list::write_service(out, &svc, &dests, &options, &*resolver)?;
+        views::list::write_titles(&mut out, format)?;
+        views::list::write_service(&mut out, &svc, &dests, &options, &*resolver)?;
         return Ok(Outcome::Status(0));
     }
-    views::list::write_header(out, &session.info)?;
-    views::list::write_titles(out, format)?;
+    views::list::write_header(&mut out, &session.info)?;
+    views::list::write_titles(&mut out, format)?;
     match table(&mut session.ipvs, request.sort) {
         Ok(table) => {
             for (svc, dests) in &table {
-                views::list::write_service(out, svc, dests, &options, &*resolver)?;
+                views::list::write_service(&mut out, svc, dests, &options, &*resolver)?;
             }
             Ok(Outcome::Status(0))
         }
@@ -237,16 +247,39 @@ fn list(session: &mut Session, request: &ListRequest, out: &mut dyn Write) -> io
     }
 }
 
-fn save(session: &mut Session, request: &SaveRequest, out: &mut dyn Write) -> io::Result<Outcome> {
-    let resolver = views::names::resolver(request.numeric);
+fn save(session: &mut Session, request: &SaveRequest, mut out: &mut dyn Write) -> io::Result<Outcome> {
+    let resolver = resolver(request.numeric);
     match table(&mut session.ipvs, true) {
         Ok(table) => {
             for (svc, dests) in &table {
-                views::save::write_service(out, svc, dests, &*resolver)?;
+                views::save::write_service(&mut out, svc, dests, request.numeric, &*resolver)?;
             }
             Ok(Outcome::Status(0))
         }
         Err(err) => Ok(list_failure(&err)),
+    }
+}
+
+/// `-c`: the connection table, read from procfs as ipvsadm does.
+fn connections(
+    mut out: &mut dyn Write,
+    persistent: bool,
+    numeric: bool,
+    resolver: &dyn Resolver,
+) -> io::Result<Outcome> {
+    let Ok(content) = std::fs::read_to_string(views::conn::PROC_PATH) else {
+        eprintln!("{}", views::conn::open_error_message());
+        return Ok(Outcome::Exit(1));
+    };
+    match views::conn::write_connections(&mut out, &content, persistent, numeric, resolver) {
+        Ok(()) => Ok(Outcome::Status(0)),
+        Err(views::conn::ConnError::Io(err)) => Err(err),
+        Err(err) => {
+            if let Some(text) = err.message() {
+                eprintln!("{text}");
+            }
+            Ok(Outcome::Exit(1))
+        }
     }
 }
 
