@@ -48,7 +48,13 @@ impl Request {
 
     /// GET_SERVICE for one service (a "do"); the dump form has no attributes.
     pub fn get_service(key: &ServiceKey) -> Request {
-        with(Cmd::GetService, |w| keyed_service(w, key))
+        // ipvsadm's list path leaves the netmask 0 here (seen with strace);
+        // the kernel reads only the identity, so copying it costs nothing.
+        let svc = Service {
+            netmask: 0,
+            ..service::key_only_service(key)
+        };
+        with(Cmd::GetService, |w| full_service(w, &svc))
     }
 
     pub fn get_services() -> Request {

@@ -9,6 +9,8 @@ mod attr;
 mod cmd;
 mod daemon;
 mod dest;
+#[cfg(all(test, target_endian = "little"))]
+mod fixtures;
 mod info;
 mod message;
 mod service;
