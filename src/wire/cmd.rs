@@ -1,0 +1,158 @@
+//! The IPVS generic-netlink commands and top-level attributes, and the
+//! message bodies that carry them (the 4-byte genl header plus attributes).
+//!
+//! A `Request` is what one netlink message carries to the kernel; a `Reply`
+//! is one message back. Both stop at the genl header: the netlink header
+//! (family id, flags, sequence number) belongs to the transport in
+//! `client`, so that a later batch sender can stamp many requests itself.
+
+use crate::client::Error;
+
+use super::attr::{self, Attr, malformed};
+
+/// `IPVS_GENL_VERSION`.
+pub const GENL_VERSION: u8 = 1;
+/// Name of the generic-netlink family.
+pub const FAMILY_NAME: &str = "IPVS";
+
+/// IPVS commands (`IPVS_CMD_*`).
+#[neli::neli_enum(serialized_type = "u8")]
+pub enum Cmd {
+    Unspec = 0,
+    NewService = 1,
+    SetService = 2,
+    DelService = 3,
+    GetService = 4,
+    NewDest = 5,
+    SetDest = 6,
+    DelDest = 7,
+    GetDest = 8,
+    NewDaemon = 9,
+    DelDaemon = 10,
+    GetDaemon = 11,
+    /// libipvs calls it SET_TIMEOUT.
+    SetConfig = 12,
+    GetConfig = 13,
+    SetInfo = 14,
+    GetInfo = 15,
+    Zero = 16,
+    Flush = 17,
+}
+
+/// Top-level attributes of every IPVS message (`IPVS_CMD_ATTR_*`).
+#[neli::neli_enum(serialized_type = "u16")]
+pub enum CmdAttr {
+    Unspec = 0,
+    Service = 1,
+    Dest = 2,
+    Daemon = 3,
+    TimeoutTcp = 4,
+    TimeoutTcpFin = 5,
+    TimeoutUdp = 6,
+}
+
+/// One request: a command and its already-encoded attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub cmd: Cmd,
+    pub attrs: Vec<u8>,
+}
+
+impl Request {
+    /// The generic-netlink payload: genl header, then the attributes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(4 + self.attrs.len());
+        out.push(u8::from(self.cmd));
+        out.push(GENL_VERSION);
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(&self.attrs);
+        out
+    }
+
+    /// The inverse of `encode`, for tests and fake transports.
+    pub fn decode(body: &[u8]) -> Result<Request, Error> {
+        let reply = Reply::parse(body)?;
+        Ok(Request {
+            cmd: reply.cmd,
+            attrs: reply.attrs.to_vec(),
+        })
+    }
+}
+
+/// One message from the kernel, borrowed from the receive buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct Reply<'a> {
+    pub cmd: Cmd,
+    pub attrs: &'a [u8],
+}
+
+impl<'a> Reply<'a> {
+    /// Splits a generic-netlink payload into command and attributes.
+    pub fn parse(body: &'a [u8]) -> Result<Reply<'a>, Error> {
+        match body {
+            [cmd, _version, _r1, _r2, attrs @ ..] => Ok(Reply {
+                cmd: Cmd::from(*cmd),
+                attrs,
+            }),
+            _ => Err(malformed(format!(
+                "generic netlink payload of {} bytes",
+                body.len()
+            ))),
+        }
+    }
+
+    /// Fails unless the reply carries the expected command.
+    pub fn expect(self, cmd: Cmd) -> Result<Reply<'a>, Error> {
+        if self.cmd == cmd {
+            Ok(self)
+        } else {
+            Err(malformed(format!(
+                "expected command {cmd:?}, got {:?}",
+                self.cmd
+            )))
+        }
+    }
+
+    /// The top-level attributes, failing on the first malformed one.
+    pub fn attrs(&self) -> Result<Vec<Attr<'a>>, Error> {
+        attr::attrs(self.attrs).collect()
+    }
+
+    /// The payload of the top-level nest `kind`, if present.
+    pub fn nest(&self, kind: CmdAttr) -> Result<Option<&'a [u8]>, Error> {
+        let kind = u16::from(kind);
+        Ok(self
+            .attrs()?
+            .into_iter()
+            .rfind(|a| a.kind == kind)
+            .map(|a| a.payload))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn genl_header_round_trip() {
+        let req = Request {
+            cmd: Cmd::Flush,
+            attrs: vec![],
+        };
+        assert_eq!(req.encode(), vec![17, 1, 0, 0]);
+        assert_eq!(Request::decode(&req.encode()).unwrap(), req);
+    }
+
+    #[test]
+    fn short_payload_is_malformed() {
+        assert!(matches!(Reply::parse(&[1, 1, 0]), Err(Error::Malformed(_))));
+        assert!(Reply::parse(&[]).is_err());
+    }
+
+    #[test]
+    fn unknown_command_is_kept_not_rejected() {
+        let r = Reply::parse(&[200, 1, 0, 0]).unwrap();
+        assert_eq!(r.cmd, Cmd::UnrecognizedConst(200));
+        assert!(r.expect(Cmd::NewService).is_err());
+    }
+}

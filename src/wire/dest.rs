@@ -1,0 +1,231 @@
+//! Real servers ⇄ the DEST nest (`IPVS_DEST_ATTR_*`).
+//!
+//! PORT and TUN_PORT are `__be16`; everything else is host order. The
+//! address family travels in ADDR_FAMILY (kernel >= 3.18) and defaults to
+//! the service's, so decoding needs the service family as a fallback.
+
+use crate::client::Error;
+use crate::model::{Destination, Family, ForwardMethod, Tunnel, TunnelType};
+
+use super::attr::{Attr, AttrWriter, attrs, malformed};
+use super::stats;
+
+#[neli::neli_enum(serialized_type = "u16")]
+pub enum DestAttr {
+    Unspec = 0,
+    Addr = 1,
+    Port = 2,
+    FwdMethod = 3,
+    Weight = 4,
+    UThresh = 5,
+    LThresh = 6,
+    ActiveConns = 7,
+    InactConns = 8,
+    PersistConns = 9,
+    Stats = 10,
+    AddrFamily = 11,
+    Stats64 = 12,
+    TunType = 13,
+    TunPort = 14,
+    TunFlags = 15,
+}
+
+/// The nest as ipvsadm 1.31 sends it for NEW/SET/DEL_DEST: always all ten
+/// attributes, in this order.
+pub fn encode_dest(w: &mut AttrWriter, d: &Destination) {
+    w.u16(DestAttr::AddrFamily, d.family().raw())
+        .inet_addr(DestAttr::Addr, &d.addr)
+        .be16(DestAttr::Port, d.port)
+        .u32(DestAttr::FwdMethod, d.forward.raw())
+        .u32(DestAttr::Weight, d.weight)
+        .u8(DestAttr::TunType, d.tunnel.kind.raw())
+        .be16(DestAttr::TunPort, d.tunnel.port)
+        .u16(DestAttr::TunFlags, d.tunnel.flags)
+        .u32(DestAttr::UThresh, d.u_threshold)
+        .u32(DestAttr::LThresh, d.l_threshold);
+}
+
+fn need<'a>(a: Option<Attr<'a>>, what: &str) -> Result<Attr<'a>, Error> {
+    a.ok_or_else(|| malformed(format!("destination without {what}")))
+}
+
+/// Reads a DEST nest from a kernel reply; `service_family` is used when
+/// the kernel sends no ADDR_FAMILY.
+pub fn decode_dest(nest: &[u8], service_family: Family) -> Result<Destination, Error> {
+    let mut found: [Option<Attr<'_>>; 16] = [None; 16];
+    for a in attrs(nest) {
+        let a = a?;
+        if let Some(slot) = found.get_mut(usize::from(a.kind)) {
+            *slot = Some(a);
+        }
+    }
+    let get = |k: DestAttr| found[usize::from(u16::from(k))];
+
+    let family = match get(DestAttr::AddrFamily) {
+        Some(a) => {
+            let af = a.u16()?;
+            Family::from_raw(af).ok_or_else(|| malformed(format!("destination AF {af}")))?
+        }
+        None => service_family,
+    };
+    let opt_u32 = |k: DestAttr| get(k).map(|a| a.u32()).transpose();
+    Ok(Destination {
+        addr: need(get(DestAttr::Addr), "ADDR")?.inet_addr(family)?,
+        port: need(get(DestAttr::Port), "PORT")?.be16()?,
+        forward: ForwardMethod::from_raw(need(get(DestAttr::FwdMethod), "FWD_METHOD")?.u32()?),
+        weight: need(get(DestAttr::Weight), "WEIGHT")?.u32()?,
+        u_threshold: need(get(DestAttr::UThresh), "U_THRESH")?.u32()?,
+        l_threshold: need(get(DestAttr::LThresh), "L_THRESH")?.u32()?,
+        tunnel: Tunnel {
+            kind: match get(DestAttr::TunType) {
+                Some(a) => TunnelType::from_raw(a.u8()?),
+                None => TunnelType::Ipip,
+            },
+            port: get(DestAttr::TunPort)
+                .map(|a| a.be16())
+                .transpose()?
+                .unwrap_or(0),
+            flags: get(DestAttr::TunFlags)
+                .map(|a| a.u16())
+                .transpose()?
+                .unwrap_or(0),
+        },
+        active_conns: opt_u32(DestAttr::ActiveConns)?.unwrap_or(0),
+        inactive_conns: opt_u32(DestAttr::InactConns)?.unwrap_or(0),
+        persist_conns: opt_u32(DestAttr::PersistConns)?.unwrap_or(0),
+        stats: stats::decode_either(
+            get(DestAttr::Stats64).map(|a| a.payload),
+            get(DestAttr::Stats).map(|a| a.payload),
+        )?,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use super::*;
+    use crate::model::{Stats, TUN_FLAG_CSUM};
+
+    /// A DEST nest laid out like `ip_vs_genl_fill_dest` (kernel 6.1).
+    pub(crate) fn kernel_dest_nest(d: &Destination) -> Vec<u8> {
+        let mut w = AttrWriter::new();
+        w.inet_addr(DestAttr::Addr, &d.addr)
+            .be16(DestAttr::Port, d.port)
+            .u32(DestAttr::FwdMethod, d.forward.raw())
+            .u8(DestAttr::TunType, d.tunnel.kind.raw())
+            .be16(DestAttr::TunPort, d.tunnel.port)
+            .u16(DestAttr::TunFlags, d.tunnel.flags)
+            .u32(DestAttr::Weight, d.weight)
+            .u32(DestAttr::UThresh, d.u_threshold)
+            .u32(DestAttr::LThresh, d.l_threshold)
+            .u32(DestAttr::ActiveConns, d.active_conns)
+            .u32(DestAttr::InactConns, d.inactive_conns)
+            .u32(DestAttr::PersistConns, d.persist_conns)
+            .u16(DestAttr::AddrFamily, d.family().raw());
+        let mut s = AttrWriter::new();
+        stats::encode_stats(&mut s, &d.stats, false);
+        w.bytes(DestAttr::Stats, &s.into_bytes());
+        let mut s = AttrWriter::new();
+        stats::encode_stats(&mut s, &d.stats, true);
+        w.bytes(DestAttr::Stats64, &s.into_bytes());
+        w.into_bytes()
+    }
+
+    fn gue_dest() -> Destination {
+        let mut d = Destination::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 2)), 8080);
+        d.forward = ForwardMethod::Tunnel;
+        d.weight = 2_147_483_647;
+        d.u_threshold = 100;
+        d.l_threshold = 10;
+        d.tunnel = Tunnel {
+            kind: TunnelType::Gue,
+            port: 6080,
+            flags: TUN_FLAG_CSUM,
+        };
+        d
+    }
+
+    #[test]
+    fn encodes_all_ten_attributes_in_ipvsadm_order() {
+        let mut w = AttrWriter::new();
+        encode_dest(&mut w, &gue_dest());
+        let expected: Vec<u8> = [
+            &[6, 0, 11, 0][..],
+            &2u16.to_ne_bytes(),
+            &[0, 0],
+            &[20, 0, 1, 0, 192, 168, 1, 2],
+            &[0; 12],
+            &[6, 0, 2, 0, 0x1f, 0x90, 0, 0],
+            &[8, 0, 3, 0],
+            &2u32.to_ne_bytes(),
+            &[8, 0, 4, 0],
+            &0x7fff_ffffu32.to_ne_bytes(),
+            &[5, 0, 13, 0, 1, 0, 0, 0],
+            &[6, 0, 14, 0, 0x17, 0xc0, 0, 0],
+            &[6, 0, 15, 0],
+            &1u16.to_ne_bytes(),
+            &[0, 0],
+            &[8, 0, 5, 0],
+            &100u32.to_ne_bytes(),
+            &[8, 0, 6, 0],
+            &10u32.to_ne_bytes(),
+        ]
+        .concat();
+        assert_eq!(w.into_bytes(), expected);
+    }
+
+    #[test]
+    fn decodes_kernel_reply() {
+        let mut d = gue_dest();
+        d.active_conns = 3;
+        d.inactive_conns = 4;
+        d.persist_conns = 5;
+        d.stats = Stats {
+            conns: 1 << 35,
+            outbytes: 9,
+            ..Stats::default()
+        };
+        assert_eq!(
+            decode_dest(&kernel_dest_nest(&d), Family::Inet6).unwrap(),
+            d
+        );
+    }
+
+    #[test]
+    fn family_falls_back_to_the_service() {
+        let d = Destination::new("2001:db8::2".parse().unwrap(), 80);
+        let nest = kernel_dest_nest(&d);
+        // Strip ADDR_FAMILY (the attribute after PERSIST_CONNS).
+        let mut w = AttrWriter::new();
+        for a in attrs(&nest) {
+            let a = a.unwrap();
+            if a.kind != u16::from(DestAttr::AddrFamily) {
+                w.bytes(a.kind, a.payload);
+            }
+        }
+        let stripped = w.into_bytes();
+        assert_eq!(decode_dest(&stripped, Family::Inet6).unwrap().addr, d.addr);
+        assert_eq!(
+            decode_dest(&stripped, Family::Inet).unwrap().addr,
+            "32.1.13.184".parse::<IpAddr>().unwrap()
+        );
+    }
+
+    #[test]
+    fn garbage_is_malformed_never_a_panic() {
+        let good = kernel_dest_nest(&gue_dest());
+        for cut in 0..good.len() {
+            let _ = decode_dest(&good[..cut], Family::Inet);
+        }
+        for i in 0..good.len() {
+            let mut b = good.clone();
+            b[i] = b[i].wrapping_add(0x55);
+            let _ = decode_dest(&b, Family::Inet);
+        }
+        assert!(matches!(
+            decode_dest(&[], Family::Inet),
+            Err(Error::Malformed(_))
+        ));
+    }
+}

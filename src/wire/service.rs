@@ -1,0 +1,348 @@
+//! Virtual services ⇄ the SERVICE nest (`IPVS_SVC_ATTR_*`).
+//!
+//! Byte orders inside this one nest differ per attribute, which is why they
+//! are all spelled out here: AF, PROTOCOL, FWMARK, TIMEOUT and the flags
+//! struct are host order; PORT is `__be16`; ADDR is the 16-byte
+//! `nf_inet_addr`; NETMASK is host order for IPv6 (a prefix length) but
+//! for IPv4 its four bytes are the mask octets in network order, because
+//! ipvsadm stores an `in_addr` there and sends it as a "u32".
+
+use crate::client::Error;
+use crate::model::{Family, Protocol, Service, ServiceFlags, ServiceKey};
+
+use super::attr::{Attr, AttrWriter, attrs, malformed};
+use super::stats;
+
+#[neli::neli_enum(serialized_type = "u16")]
+pub enum SvcAttr {
+    Unspec = 0,
+    Af = 1,
+    Protocol = 2,
+    Addr = 3,
+    Port = 4,
+    Fwmark = 5,
+    SchedName = 6,
+    Flags = 7,
+    Timeout = 8,
+    Netmask = 9,
+    Stats = 10,
+    PeName = 11,
+    Stats64 = 12,
+}
+
+/// The mask ipvsadm always sends with FLAGS: replace every bit.
+pub const FLAGS_MASK_ALL: u32 = 0xffff_ffff;
+
+/// The identity attributes: AF, then FWMARK or PROTOCOL, ADDR, PORT.
+/// Alone, this is GET_DEST's service nest.
+pub fn encode_key(w: &mut AttrWriter, key: &ServiceKey) {
+    w.u16(SvcAttr::Af, key.family().raw());
+    match key {
+        ServiceKey::Fwmark { mark, .. } => {
+            w.u32(SvcAttr::Fwmark, *mark);
+        }
+        ServiceKey::Addr {
+            protocol,
+            addr,
+            port,
+        } => {
+            w.u16(SvcAttr::Protocol, protocol.raw())
+                .inet_addr(SvcAttr::Addr, addr)
+                .be16(SvcAttr::Port, *port);
+        }
+    }
+}
+
+/// The netmask's four payload bytes (see the module docs).
+fn netmask_bytes(family: Family, netmask: u32) -> [u8; 4] {
+    match family {
+        Family::Inet => netmask.to_be_bytes(),
+        Family::Inet6 => netmask.to_ne_bytes(),
+    }
+}
+
+/// The full nest as ipvsadm 1.31 sends it for every service command:
+/// identity, SCHED_NAME, PE_NAME if set, FLAGS (with an all-ones mask),
+/// TIMEOUT, NETMASK.
+pub fn encode_service(w: &mut AttrWriter, svc: &Service) {
+    encode_key(w, &svc.key);
+    w.cstr(SvcAttr::SchedName, &svc.scheduler);
+    if let Some(pe) = svc.pe_name.as_deref().filter(|pe| !pe.is_empty()) {
+        w.cstr(SvcAttr::PeName, pe);
+    }
+    let mut flags = [0u8; 8];
+    flags[..4].copy_from_slice(&svc.flags.0.to_ne_bytes());
+    flags[4..].copy_from_slice(&FLAGS_MASK_ALL.to_ne_bytes());
+    w.bytes(SvcAttr::Flags, &flags)
+        .u32(SvcAttr::Timeout, svc.timeout)
+        .bytes(
+            SvcAttr::Netmask,
+            &netmask_bytes(svc.key.family(), svc.netmask),
+        );
+}
+
+/// What ipvsadm sends when a command names a service but sets nothing
+/// (`-D`, `-Z`, `-a`/`-e`/`-d`, `-L -t`): the identity, an empty scheduler,
+/// no flags, timeout 0 and the default netmask. The kernel only looks at
+/// the identity.
+pub fn key_only_service(key: &ServiceKey) -> Service {
+    Service {
+        scheduler: String::new(),
+        ..Service::new(*key)
+    }
+}
+
+fn need<'a>(a: Option<Attr<'a>>, what: &str) -> Result<Attr<'a>, Error> {
+    a.ok_or_else(|| malformed(format!("service without {what}")))
+}
+
+/// Reads a SERVICE nest from a kernel reply.
+pub fn decode_service(nest: &[u8]) -> Result<Service, Error> {
+    let mut found: [Option<Attr<'_>>; 13] = [None; 13];
+    for a in attrs(nest) {
+        let a = a?;
+        if let Some(slot) = found.get_mut(usize::from(a.kind)) {
+            *slot = Some(a);
+        }
+    }
+    let get = |k: SvcAttr| found[usize::from(u16::from(k))];
+
+    let af = need(get(SvcAttr::Af), "AF")?.u16()?;
+    let family = Family::from_raw(af).ok_or_else(|| malformed(format!("service AF {af}")))?;
+    let key = match get(SvcAttr::Fwmark) {
+        Some(mark) => ServiceKey::Fwmark {
+            mark: mark.u32()?,
+            family,
+        },
+        None => ServiceKey::Addr {
+            protocol: Protocol::from_raw(need(get(SvcAttr::Protocol), "PROTOCOL")?.u16()?),
+            addr: need(get(SvcAttr::Addr), "ADDR")?.inet_addr(family)?,
+            port: need(get(SvcAttr::Port), "PORT")?.be16()?,
+        },
+    };
+    let flags_raw = need(get(SvcAttr::Flags), "FLAGS")?;
+    let flags = match *flags_raw.payload {
+        [f0, f1, f2, f3, m0, m1, m2, m3] => {
+            u32::from_ne_bytes([f0, f1, f2, f3]) & u32::from_ne_bytes([m0, m1, m2, m3])
+        }
+        _ => return Err(malformed("service FLAGS is not 8 bytes")),
+    };
+    let netmask_raw = need(get(SvcAttr::Netmask), "NETMASK")?;
+    let nm: [u8; 4] = netmask_raw
+        .payload
+        .try_into()
+        .map_err(|_| malformed("service NETMASK is not 4 bytes"))?;
+    let netmask = match family {
+        Family::Inet => u32::from_be_bytes(nm),
+        Family::Inet6 => u32::from_ne_bytes(nm),
+    };
+    let pe_name = match get(SvcAttr::PeName) {
+        Some(a) => Some(a.cstr()?).filter(|s| !s.is_empty()),
+        None => None,
+    };
+    Ok(Service {
+        key,
+        scheduler: need(get(SvcAttr::SchedName), "SCHED_NAME")?.cstr()?,
+        flags: ServiceFlags(flags),
+        timeout: need(get(SvcAttr::Timeout), "TIMEOUT")?.u32()?,
+        netmask,
+        pe_name,
+        stats: stats::decode_either(
+            get(SvcAttr::Stats64).map(|a| a.payload),
+            get(SvcAttr::Stats).map(|a| a.payload),
+        )?,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+    use super::*;
+    use crate::model::Stats;
+
+    /// A SERVICE nest laid out the way `ip_vs_genl_fill_service` writes it:
+    /// no NLA_F_NESTED, flags with the HASHED bit and an all-ones mask,
+    /// STATS then STATS64.
+    pub(crate) fn kernel_service_nest(svc: &Service, flags: u32, mask: u32) -> Vec<u8> {
+        let mut w = AttrWriter::new();
+        encode_key(&mut w, &svc.key);
+        w.cstr(SvcAttr::SchedName, &svc.scheduler);
+        if let Some(pe) = &svc.pe_name {
+            w.cstr(SvcAttr::PeName, pe);
+        }
+        let mut f = flags.to_ne_bytes().to_vec();
+        f.extend_from_slice(&mask.to_ne_bytes());
+        w.bytes(SvcAttr::Flags, &f)
+            .u32(SvcAttr::Timeout, svc.timeout)
+            .bytes(
+                SvcAttr::Netmask,
+                &netmask_bytes(svc.key.family(), svc.netmask),
+            );
+        let mut s = AttrWriter::new();
+        stats::encode_stats(&mut s, &svc.stats, false);
+        w.bytes(SvcAttr::Stats, &s.into_bytes());
+        let mut s = AttrWriter::new();
+        stats::encode_stats(&mut s, &svc.stats, true);
+        w.bytes(SvcAttr::Stats64, &s.into_bytes());
+        w.into_bytes()
+    }
+
+    fn tcp(addr: IpAddr, port: u16) -> ServiceKey {
+        ServiceKey::Addr {
+            protocol: Protocol::Tcp,
+            addr,
+            port,
+        }
+    }
+
+    fn ne16(v: u16) -> [u8; 2] {
+        v.to_ne_bytes()
+    }
+    fn ne32(v: u32) -> [u8; 4] {
+        v.to_ne_bytes()
+    }
+
+    #[test]
+    fn encodes_tcp_service_like_ipvsadm() {
+        // ipvsadm -A -t 10.0.0.1:80 -s rr
+        let mut svc = Service::new(tcp(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 80));
+        svc.scheduler = "rr".into();
+        let mut w = AttrWriter::new();
+        encode_service(&mut w, &svc);
+        let expected: Vec<u8> = [
+            &[6, 0, 1, 0][..],
+            &ne16(2),
+            &[0, 0],
+            &[6, 0, 2, 0],
+            &ne16(6),
+            &[0, 0],
+            &[20, 0, 3, 0, 10, 0, 0, 1],
+            &[0; 12],
+            &[6, 0, 4, 0, 0, 80, 0, 0],
+            &[7, 0, 6, 0, b'r', b'r', 0, 0],
+            &[12, 0, 7, 0],
+            &ne32(0),
+            &ne32(0xffff_ffff),
+            &[8, 0, 8, 0],
+            &ne32(0),
+            &[8, 0, 9, 0, 255, 255, 255, 255],
+        ]
+        .concat();
+        assert_eq!(w.into_bytes(), expected);
+    }
+
+    #[test]
+    fn encodes_fwmark_ipv6_persistent_with_pe() {
+        let mut svc = Service::new(ServiceKey::Fwmark {
+            mark: 0x1234_5678,
+            family: Family::Inet6,
+        });
+        svc.flags = ServiceFlags(ServiceFlags::PERSISTENT | ServiceFlags::ONEPACKET);
+        svc.timeout = 360;
+        svc.netmask = 64;
+        svc.pe_name = Some("sip".into());
+        let mut w = AttrWriter::new();
+        encode_service(&mut w, &svc);
+        let expected: Vec<u8> = [
+            &[6, 0, 1, 0][..],
+            &ne16(10),
+            &[0, 0],
+            &[8, 0, 5, 0],
+            &ne32(0x1234_5678),
+            &[8, 0, 6, 0, b'w', b'l', b'c', 0],
+            &[8, 0, 11, 0, b's', b'i', b'p', 0],
+            &[12, 0, 7, 0],
+            &ne32(5),
+            &ne32(0xffff_ffff),
+            &[8, 0, 8, 0],
+            &ne32(360),
+            &[8, 0, 9, 0],
+            &ne32(64),
+        ]
+        .concat();
+        assert_eq!(w.into_bytes(), expected);
+    }
+
+    #[test]
+    fn ipv4_netmask_travels_as_octets() {
+        let mut svc = Service::new(tcp(IpAddr::V4(Ipv4Addr::LOCALHOST), 1));
+        svc.netmask = u32::from(Ipv4Addr::new(255, 255, 255, 0));
+        let mut w = AttrWriter::new();
+        encode_service(&mut w, &svc);
+        let b = w.into_bytes();
+        assert_eq!(&b[b.len() - 4..], &[255, 255, 255, 0]);
+        let back = decode_service(&kernel_service_nest(&svc, 0, !0)).unwrap();
+        assert_eq!(
+            Ipv4Addr::from(back.netmask),
+            Ipv4Addr::new(255, 255, 255, 0)
+        );
+    }
+
+    #[test]
+    fn key_only_nest_has_empty_scheduler() {
+        let key = tcp(IpAddr::V6(Ipv6Addr::LOCALHOST), 443);
+        let mut w = AttrWriter::new();
+        encode_service(&mut w, &key_only_service(&key));
+        let b = w.into_bytes();
+        // AF(8) PROTOCOL(8) ADDR(20) PORT(8), then SCHED_NAME "" = 5 bytes + pad.
+        assert_eq!(&b[44..52], &[5, 0, 6, 0, 0, 0, 0, 0]);
+        // ...and the IPv6 default netmask, 128, in host order.
+        assert_eq!(&b[b.len() - 4..], &ne32(128));
+    }
+
+    #[test]
+    fn decodes_kernel_reply_with_flags_masked_and_stats64() {
+        let mut svc = Service::new(tcp(IpAddr::V6("2001:db8::1".parse().unwrap()), 8080));
+        svc.scheduler = "sh".into();
+        svc.timeout = 300;
+        svc.netmask = 96;
+        svc.stats = Stats {
+            conns: 5_000_000_000,
+            inbytes: 7,
+            ..Stats::default()
+        };
+        let nest = kernel_service_nest(&svc, 0x1 | 0x2 | 0x8 | 0x100, 0x2f);
+        let got = decode_service(&nest).unwrap();
+        let mut want = svc.clone();
+        want.flags = ServiceFlags(0x1 | 0x2 | 0x8);
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn decodes_fwmark_reply_without_protocol() {
+        let svc = Service::new(ServiceKey::Fwmark {
+            mark: 4_000_000_000,
+            family: Family::Inet,
+        });
+        let got = decode_service(&kernel_service_nest(&svc, 2, !0)).unwrap();
+        assert_eq!(got.key, svc.key);
+        assert_eq!(got.flags, ServiceFlags(2));
+        assert_eq!(got.pe_name, None);
+    }
+
+    #[test]
+    fn missing_or_bad_fields_are_malformed() {
+        let svc = Service::new(tcp(IpAddr::V4(Ipv4Addr::LOCALHOST), 80));
+        let good = kernel_service_nest(&svc, 0, !0);
+        // Drop the first attribute (AF).
+        assert!(matches!(
+            decode_service(&good[8..]),
+            Err(Error::Malformed(_))
+        ));
+        // Unknown family.
+        let mut bad_af = good.clone();
+        bad_af[4..6].copy_from_slice(&ne16(99));
+        assert!(decode_service(&bad_af).is_err());
+        // Every truncation either decodes or errors; none panics.
+        for cut in 0..good.len() {
+            let _ = decode_service(&good[..cut]);
+        }
+        // Flipping every byte one at a time must not panic either.
+        for i in 0..good.len() {
+            let mut b = good.clone();
+            b[i] ^= 0xff;
+            let _ = decode_service(&b);
+        }
+    }
+}
