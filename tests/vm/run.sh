@@ -406,7 +406,7 @@ filter() {
 
 set +e
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
-    -machine pc,accel=tcg -cpu max -m "${VM_MEM:-1024}" -smp "${VM_SMP:-2}" \
+    -machine pc,accel=tcg -cpu "${VM_CPU:-max}" -m "${VM_MEM:-1024}" -smp "${VM_SMP:-2}" \
     "${bios[@]}" -nodefaults -no-user-config -display none -serial stdio \
     -nic none -no-reboot \
     -kernel "$vmlinuz" -initrd "$cache/initrd.cpio" \
