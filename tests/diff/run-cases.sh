@@ -1,0 +1,210 @@
+#!/bin/sh
+# tests/diff/run-cases.sh [--no-ipvs] FILE...
+#
+# Differential runner, run INSIDE the test VM (tests/vm/run.sh): every case
+# is run once with Debian's ipvsadm (the reference) and once with ours, and
+# the two transcripts must be byte-identical.
+#
+# Case files:
+#   # comment lines start with '#'; blank lines are ignored
+#   === <name>             starts a case
+#   === <name> [ignore]    a case whose behaviour is known not to be done yet
+#   <shell line>           each other line is one command line, eval'd by
+#                          busybox sh with `ipvsadm` found through PATH
+# A command line before the first `===`, or a case without lines, is an error.
+# Each line runs in its own subshell (shell variables do not carry over to
+# the next line; files do), with stdin /dev/null unless the line pipes
+# something in, in a scratch directory that is the same path for both tools,
+# killed after $DIFF_TIMEOUT seconds (exit 137 in the transcript). Multi-line
+# constructs (here-documents) are not supported: use printf ... | ipvsadm -R.
+#
+# Per tool, the transcript is, for each line:
+#   $ <line>
+#   <stdout>
+#   --- stderr
+#   <stderr>
+#   --- exit <status>
+# (output that does not end in a newline gets one plus the line
+# "% no newline at end of output").
+#
+# Before each tool's run of a case, IPVS is reset with the reference binary
+# (-C, --set 900 120 300, both sync daemons stopped, errors ignored).
+#
+# --no-ipvs: the "kernel without IPVS" phase. The ip_vs module directory is
+# renamed for the duration of the run (hide_ipvs in tests/vm/lib.sh; ip_vs is
+# unloaded first if it can be), so both the reference's
+# `/sbin/modprobe -- ip_vs` and the kernel's generic-netlink family autoload
+# fail, as on a kernel built without IPVS. No reset is done in this phase
+# (it would load the module). tests/vm/suite.sh runs
+# tests/diff/noipvs.cases this way before it loads ip_vs.
+#
+# Helper usable in case lines: `as_nobody CMD ARGS...` runs CMD as user
+# nobody (uid 65534, no capabilities) with the same PATH, e.g.
+#   as_nobody ipvsadm -L -n
+#
+# Environment:
+#   REF_DIR      directory holding the reference `ipvsadm` (/ref/ipvsadm)
+#   OURS_DIR     directory holding our `ipvsadm` (/ours/ipvsadm); point it at
+#                another directory to check the runner (e.g. at REF_DIR)
+#   DIFF_ONLY    run only cases whose name matches this awk (ERE) regex
+#   DIFF_TIMEOUT seconds per command line (default 60)
+#   DIFF_OUT     where transcripts are kept (default /tmp/diff)
+#   DIFF_VERBOSE=1  print a line for every case, not only failures
+#
+# Exit status: 0 if every case passed and no [ignore] case passed; 1 if a
+# case failed or an [ignore] case passed (remove its tag); 2 on usage or
+# case-file errors.
+
+here=$(cd "$(dirname "$0")" && pwd)
+tests=$(dirname "$here")
+. "$tests/vm/lib.sh"
+
+REF_DIR=${REF_DIR:-/ref/ipvsadm}
+OURS_DIR=${OURS_DIR:-/ours/ipvsadm}
+DIFF_TIMEOUT=${DIFF_TIMEOUT:-60}
+DIFF_OUT=${DIFF_OUT:-/tmp/diff}
+
+no_ipvs=0
+if [ "$1" = --no-ipvs ]; then no_ipvs=1; shift; fi
+[ $# -ge 1 ] || { echo "usage: $0 [--no-ipvs] FILE..." >&2; exit 2; }
+for f in "$@"; do
+    [ -f "$f" ] || { echo "run-cases: no such file: $f" >&2; exit 2; }
+done
+[ -x "$REF_DIR/ipvsadm" ] || { echo "run-cases: no reference at $REF_DIR/ipvsadm" >&2; exit 2; }
+[ -x "$OURS_DIR/ipvsadm" ] || echo "run-cases: warning: $OURS_DIR/ipvsadm does not exist; every case will differ" >&2
+
+# as_nobody lives in tests/vm/bin
+base_path=$tests/vm/bin:$PATH
+cwd=/tmp/diff-cwd
+rm -rf "$DIFF_OUT" && mkdir -p "$DIFF_OUT/cases" || exit 2
+
+# ---- parse all files into $DIFF_OUT/cases/NNNN.cmd plus an index of
+#      "NNNN<TAB>ignore(0|1)<TAB>file<TAB>name" lines
+awk -v dir="$DIFF_OUT/cases" -v only="${DIFF_ONLY:-}" '
+function finish() {
+    if (cur != "" && lines[cur] == 0) {
+        printf "%s: case \"%s\" has no command lines\n", cfile, cname > "/dev/stderr"
+        bad = 1
+    }
+}
+FNR == 1 { finish(); cur = ""; n = split(FILENAME, p, "/"); base = p[n] }
+/^[ \t]*#/ || /^[ \t]*$/ { next }
+/^===([ \t]|$)/ {
+    finish()
+    name = $0; sub(/^===[ \t]*/, "", name); sub(/[ \t]+$/, "", name)
+    ign = 0
+    if (name ~ /\[ignore\]$/) { ign = 1; sub(/[ \t]*\[ignore\]$/, "", name) }
+    if (name == "") { printf "%s:%d: case without a name\n", FILENAME, FNR > "/dev/stderr"; bad = 1 }
+    cfile = FILENAME; cname = name
+    if (only != "" && name !~ only) { cur = "skip"; lines[cur] = 1; next }
+    id = sprintf("%04d", ++count); cur = dir "/" id ".cmd"; lines[cur] = 0
+    printf "" > cur; close(cur)
+    printf "%s\t%d\t%s\t%s\n", id, ign, base, name > (dir "/index")
+    next
+}
+{
+    if (cur == "") { printf "%s:%d: command outside a case: %s\n", FILENAME, FNR, $0 > "/dev/stderr"; bad = 1; next }
+    lines[cur]++
+    if (cur != "skip") { print >> cur; close(cur) }
+}
+END { finish(); if (!count) printf "" > (dir "/index"); exit bad ? 2 : 0 }
+' "$@" || exit 2
+
+# ---- helpers
+# Under TCG, exec of a dynamically linked program costs ~0.1 s, of the static
+# busybox ~0.02 s and a fork ~0.02 s; so the runner's own helpers are
+# busybox-static applets, lines run in a forked subshell (no new sh), and the
+# reset is a single reference run.
+bbs=/bin/busybox-static
+[ -x $bbs ] || bbs=/bin/busybox
+
+reset_ipvs() {
+    printf -- '-C\n--set 900 120 300\n--stop-daemon master\n--stop-daemon backup\n' |
+        "$REF_DIR/ipvsadm" -R >/dev/null 2>&1
+}
+
+# emit FILE: FILE's bytes, plus a marker if they do not end in a newline
+emit() {
+    [ -s "$1" ] || return 0
+    $bbs cat "$1"
+    if [ -n "$($bbs tail -c 1 "$1")" ]; then
+        printf '\n%% no newline at end of output\n'
+    fi
+}
+
+# run_tool DIR CMDFILE TRANSCRIPT: run the case's lines with DIR first on PATH
+run_tool() {
+    [ $no_ipvs = 1 ] || reset_ipvs
+    rm -rf "$cwd" && mkdir -p "$cwd" && cd "$cwd" || exit 2
+    : >"$3"
+    while IFS= read -r line <&3; do
+        # The line runs in a subshell with its own PATH; a watchdog kills it
+        # after $DIFF_TIMEOUT seconds (the subshell execs a simple command
+        # itself, so that is the command that gets killed).
+        (PATH="$1:$base_path"; eval "$line") </dev/null >"$DIFF_OUT/out" 2>"$DIFF_OUT/err" 3<&- &
+        pid=$!
+        ($bbs sleep "$DIFF_TIMEOUT" && kill -9 $pid 2>/dev/null &&
+            echo "run-cases: killed after ${DIFF_TIMEOUT}s: $line" >&2) 3<&- &
+        dog=$!
+        wait $pid 2>/dev/null  # (ash would print "Killed")
+        rc=$?
+        kill $dog 2>/dev/null
+        {
+            printf '$ %s\n' "$line"
+            emit "$DIFF_OUT/out"
+            echo "--- stderr"
+            emit "$DIFF_OUT/err"
+            echo "--- exit $rc"
+        } >>"$3"
+    done 3<"$2"
+    cd / || exit 2
+}
+
+if [ $no_ipvs = 1 ]; then
+    hide_ipvs || exit 2
+    trap unhide_ipvs EXIT
+    trap 'exit 130' INT TERM
+fi
+
+total=0 passed=0 failed=0 ignored=0 upass=0
+failed_names= upass_names=
+tab=$(printf '\t')
+while IFS="$tab" read -r id ign file name <&4; do
+    total=$((total + 1))
+    cmd=$DIFF_OUT/cases/$id.cmd
+    run_tool "$REF_DIR" "$cmd" "$DIFF_OUT/$id.ref"
+    run_tool "$OURS_DIR" "$cmd" "$DIFF_OUT/$id.ours"
+    if [ $no_ipvs = 1 ] && ipvs_loaded; then
+        echo "run-cases: ip_vs got loaded during \"$name\" in the no-IPVS phase" >&2
+        exit 2
+    fi
+    if $bbs cmp -s "$DIFF_OUT/$id.ref" "$DIFF_OUT/$id.ours"; then
+        if [ "$ign" = 1 ]; then
+            ignored=$((ignored + 1)) upass=$((upass + 1))
+            upass_names="$upass_names  $file: $name
+"
+            echo "UNEXPECTED PASS (remove [ignore]): $file: $name"
+        else
+            passed=$((passed + 1))
+            [ "${DIFF_VERBOSE:-0}" = 1 ] && echo "ok: $file: $name"
+        fi
+    elif [ "$ign" = 1 ]; then
+        ignored=$((ignored + 1))
+        [ "${DIFF_VERBOSE:-0}" = 1 ] && echo "ignored: $file: $name"
+    else
+        failed=$((failed + 1))
+        failed_names="$failed_names  $file: $name
+"
+        echo "FAIL: $file: $name"
+        $bbs diff -u -L "reference ($file: $name)" -L "ours" \
+            "$DIFF_OUT/$id.ref" "$DIFF_OUT/$id.ours"
+        echo
+    fi
+done 4<"$DIFF_OUT/cases/index"
+
+[ -n "$failed_names" ] && printf 'failed cases:\n%s' "$failed_names"
+[ -n "$upass_names" ] && printf 'ignored but passing (remove [ignore]):\n%s' "$upass_names"
+phase=
+[ $no_ipvs = 1 ] && phase=" (no IPVS)"
+echo "diff$phase: $total cases, $passed passed, $failed failed, $ignored ignored ($upass ignored but passing)"
+[ $failed = 0 ] && [ $upass = 0 ]

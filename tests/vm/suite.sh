@@ -1,0 +1,47 @@
+#!/bin/sh
+# tests/vm/suite.sh: the whole kernel test suite, run INSIDE the VM
+# (host entry point: tests/vm/test.sh, which calls `run.sh vm/suite.sh`).
+#
+#  1. tests/diff/noipvs.cases with ip_vs made unloadable (run-cases.sh --no-ipvs)
+#  2. load ip_vs, every scheduler, the SIP persistence engine, ip_vs_ftp, ipip
+#  3. every other tests/diff/*.cases, in one run-cases.sh run
+#  4. Rust test binaries /bin-extra/kernel* (built by test.sh), one test at a
+#     time, ignored tests included (kernel tests are #[ignore] on the host)
+# Exits 1 if any step failed. Arguments, if any, replace the case files of
+# step 3 (paths relative to /tests), e.g. `run.sh vm/suite.sh diff/list.cases`.
+cd /tests || exit 2
+. /tests/vm/lib.sh
+
+fail=0
+step() { printf '\n==== %s\n' "$*"; }
+
+if [ -f diff/noipvs.cases ]; then
+    step "differential cases without IPVS (diff/noipvs.cases)"
+    sh diff/run-cases.sh --no-ipvs diff/noipvs.cases || fail=1
+fi
+
+step "loading ip_vs"
+load_ipvs || fail=1
+
+if [ $# -gt 0 ]; then
+    files="$*"
+else
+    files=
+    for f in diff/*.cases; do
+        [ -f "$f" ] && [ "$f" != diff/noipvs.cases ] && files="$files $f"
+    done
+fi
+if [ -n "$files" ]; then
+    step "differential cases:$files"
+    # shellcheck disable=SC2086 # word splitting wanted
+    sh diff/run-cases.sh $files || fail=1
+fi
+
+for t in /bin-extra/kernel*; do
+    [ -x "$t" ] || continue
+    step "rust kernel tests: ${t##*/}"
+    "$t" --test-threads=1 --include-ignored || fail=1
+done
+
+step "suite: $([ $fail = 0 ] && echo PASSED || echo FAILED)"
+exit $fail

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# tests/vm/test.sh: host entry point of the kernel test suite (what CI runs).
+# Builds the release binary and the Rust kernel test binaries
+# (tests/kernel*.rs, if any), then boots the VM and runs tests/vm/suite.sh in
+# it. Extra arguments go to suite.sh (case files to run instead of all).
+# Needs root for apt-get (see run.sh); exits with the suite's status.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+
+cargo build --release
+
+# Rust integration tests named tests/kernel*.rs run inside the VM: build them
+# (release, so they link like the binary) and collect their executables from
+# cargo's JSON messages.
+bins=()
+targets=()
+for f in tests/kernel*.rs; do
+    [ -f "$f" ] && targets+=(--test "$(basename "$f" .rs)")
+done
+if [ ${#targets[@]} -gt 0 ]; then
+    while IFS= read -r exe; do
+        bins+=("$exe")
+    done < <(cargo test --release --no-run --message-format=json "${targets[@]}" |
+        grep '"reason":"compiler-artifact"' | grep '"kind":\["test"\]' |
+        sed -n 's/.*"executable":"\([^"]*\)".*/\1/p')
+fi
+
+VM_BUILD=0 VM_EXTRA_BINS="${bins[*]:-}" exec "$root/tests/vm/run.sh" vm/suite.sh "$@"
