@@ -57,10 +57,18 @@ pub fn parse(argv0: &str, args: &[String]) -> Result<Command, ParseError> {
     }
     let posix = std::env::var_os("POSIXLY_CORRECT").is_some()
         || std::env::var_os("POSIX_ME_HARDER").is_some();
-    parse_lexed(argv0, lexer::lex(args, posix))
+    parse_words(argv0, args, posix)
 }
 
-pub(super) fn parse_lexed(argv0: &str, lexed: Lexed) -> Result<Command, ParseError> {
+/// [`parse`] with popt's POSIX mode given instead of read from the
+/// environment (non-empty `args`).
+pub(super) fn parse_words(
+    argv0: &str,
+    args: &[String],
+    posix: bool,
+) -> Result<Command, ParseError> {
+    let lexed = lexer::lex(args, posix);
+    let lexed = &lexed;
     let try_help = || ParseError::TryHelp {
         argv0: argv0.to_string(),
     };
@@ -72,7 +80,8 @@ pub(super) fn parse_lexed(argv0: &str, lexed: Lexed) -> Result<Command, ParseErr
         Some("backup") => Ok(DaemonState::Backup),
         _ => Err(err),
     };
-    let mut typed = Typed::new(&lexed);
+    let lexed = &lexed;
+    let mut typed = Typed::new(lexed);
     typed.cmd = match first.id {
         "help" => return Ok(Command::Help),
         "version" => return Ok(Command::Version),
