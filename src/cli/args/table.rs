@@ -422,6 +422,7 @@ pub const ROWS: [Row; 34] = [
 ];
 
 /// Options outside the matrix that are not commands.
+#[cfg(test)]
 pub const UNTRACKED: &[&str] = &["ipv6", "sort", "help", "version"];
 
 /// The tunnel options in the order ipvsadm checks them against the type,
