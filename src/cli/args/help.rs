@@ -1,0 +1,175 @@
+//! `-v` and `-h` texts. The version line is ipvsadm's, byte for byte,
+//! because scripts parse it; a second line says what this program is. The
+//! help is our own text, rendered from the option table so every option
+//! appears with its real default.
+
+use std::fmt::Write as _;
+
+use super::table::{HEADINGS, Index};
+
+/// ipvsadm 1.31's version line (what scripts match on).
+pub const VERSION_LINE: &str = "ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)";
+
+/// What `-v` prints: the version line, then which implementation this is.
+pub fn version_text() -> String {
+    format!(
+        "{VERSION_LINE}\n(ipvsadm-rs {}, a Rust reimplementation)\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+const WIDTH: usize = 79;
+const HELP_COLUMN: usize = 30;
+
+/// What `-h` prints on stdout; `argv0` as invoked appears in the usage.
+pub fn help_text(argv0: &str) -> String {
+    let mut out = version_text();
+    let usage = [
+        "-A|-E service [-s scheduler] [-p [timeout]] [-M netmask] [--pe engine] [-b flags] [-o]",
+        "-D service",
+        "-C",
+        "-R",
+        "-S [-n]",
+        "-a|-e service -r server [-g|-i|-m] [-w weight] [-x count] [-y count] [tunnel options]",
+        "-d service -r server",
+        "-L|-l [service] [listing options]",
+        "-Z [service]",
+        "--set tcp tcpfin udp",
+        "--start-daemon master|backup [daemon options]",
+        "--stop-daemon master|backup [--syncid id]",
+        "-h | -v",
+    ];
+    out.push_str("Usage:\n");
+    for line in usage {
+        let _ = writeln!(out, "  {argv0} {line}");
+    }
+    out.push('\n');
+    push_wrapped(
+        &mut out,
+        "A service is -t, -u or --sctp-service host[:port], or -f mark [-6]. A host is \
+         an IPv4 address (inet_aton forms such as 10.1 allowed), an IPv6 address \
+         ([address]:port when a port follows) or a name; a port is a number or a \
+         service name for the protocol. The first option must be the command; \
+         options may be clustered (-Ln) and values attached (-p600, --weight=2).",
+        "",
+    );
+    let table = &Index::get().command;
+    for heading in HEADINGS {
+        let _ = write!(out, "\n{heading}:\n");
+        for arg in table
+            .get_arguments()
+            .filter(|a| a.get_help_heading() == Some(heading) && !a.is_hide_set())
+        {
+            let mut names = String::from("  ");
+            let shorts: Vec<char> = arg
+                .get_short()
+                .into_iter()
+                .chain(arg.get_visible_short_aliases().unwrap_or_default())
+                .collect();
+            for s in &shorts {
+                let _ = write!(names, "-{s}, ");
+            }
+            if shorts.is_empty() {
+                names.push_str("    ");
+            }
+            let _ = write!(names, "--{}", arg.get_long().unwrap_or_default());
+            if let Some(value) = arg.get_value_names().and_then(|v| v.first()) {
+                let optional = arg.get_num_args().is_some_and(|r| r.min_values() == 0);
+                if optional {
+                    let _ = write!(names, " [{value}]");
+                } else {
+                    let _ = write!(names, " {value}");
+                }
+            }
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            if names.len() + 2 > HELP_COLUMN {
+                let _ = writeln!(out, "{names}");
+                push_wrapped(&mut out, &help, &" ".repeat(HELP_COLUMN));
+            } else {
+                let first = format!("{names:<HELP_COLUMN$}");
+                push_wrapped_after(&mut out, &first, &help, &" ".repeat(HELP_COLUMN));
+            }
+        }
+    }
+    out.push('\n');
+    push_wrapped(
+        &mut out,
+        "Exit status: 0 on success, 1 when a listing fails, 2 for a refused command \
+         line or when IPVS cannot be reached, 255 for kernel errors and option \
+         syntax errors.",
+        "",
+    );
+    out
+}
+
+fn push_wrapped(out: &mut String, text: &str, indent: &str) {
+    push_wrapped_after(out, indent, text, indent);
+}
+
+/// Writes `text` after `first`, wrapping at [`WIDTH`] with `indent`.
+fn push_wrapped_after(out: &mut String, first: &str, text: &str, indent: &str) {
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.len() + 1 + word.len() > WIDTH {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = indent.to_string();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_lines() {
+        let text = version_text();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some(VERSION_LINE));
+        assert!(lines.next().unwrap().starts_with("(ipvsadm-rs "));
+        assert_eq!(lines.next(), None);
+        assert!(text.ends_with('\n'));
+    }
+
+    #[test]
+    fn help_covers_every_option() {
+        let text = help_text("/sbin/ipvsadm");
+        assert!(text.starts_with(&format!("{VERSION_LINE}\n")));
+        assert!(text.contains("  /sbin/ipvsadm -S [-n]\n"));
+        for arg in Index::get().command.get_arguments() {
+            if let Some(long) = arg.get_long() {
+                assert!(text.contains(&format!("--{long}")), "--{long}");
+            }
+            if let Some(short) = arg.get_short() {
+                assert!(text.contains(&format!("  -{short}, -")), "-{short}");
+            }
+        }
+        for fact in [
+            "default 360",
+            "default 0)",
+            "0..2147483647",
+            "default wlc",
+            "default ipip",
+            "eth0",
+            "-l, --list",
+        ] {
+            assert!(text.contains(fact), "{fact}");
+        }
+        let prose = text.lines().filter(|l| !l.contains("/sbin/ipvsadm"));
+        assert!(prose.clone().all(|l| l.len() <= WIDTH), "{text}");
+        assert!(text.ends_with(".\n"));
+        if std::env::var_os("SHOW_HELP").is_some() {
+            print!("{text}");
+        }
+    }
+}

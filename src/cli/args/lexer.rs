@@ -1,0 +1,390 @@
+//! Splits the words into options, values and leftovers the way popt 1.19
+//! (`poptGetNextOpt`) does for ipvsadm's table, options looked up in the
+//! clap table ([`super::table::Index`]).
+//!
+//! Why not clap's own parser: ipvsadm's output is defined by popt's
+//! grammar and popt's errors, and clap differs in ways that show on
+//! stderr or in what is accepted: an error names the whole word as typed
+//! (`-Lnx: missing argument`), `-L=5` is an error while `-t=x` means `x`,
+//! an optional value is taken only when the next word does not start with
+//! `-`, the first error stops the scan but the options before it still get
+//! ipvsadm's value checks (which win), `!#:+` in a value pulls in the next
+//! free word, and `POSIXLY_CORRECT` ends options at the first word. clap's
+//! parser reports other texts and checks everything before returning, so
+//! the order of messages cannot be reproduced from its `Error`s. The
+//! option names and value kinds still come from the one clap table.
+
+use super::table::{Index, ValueKind};
+
+/// One option as it was typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    /// The clap arg id (the option's long name).
+    pub id: &'static str,
+    /// Its value, after popt's `!#:+` expansion.
+    pub value: Option<String>,
+    /// The last word consumed when the option was read: what popt's
+    /// `poptBadOption` names in ipvsadm's `invalid option` message.
+    pub token: String,
+}
+
+/// Why popt stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoptReason {
+    MissingArgument,
+    UnknownOption,
+    UnwantedArgument,
+}
+
+impl PoptReason {
+    pub fn text(self) -> &'static str {
+        match self {
+            PoptReason::MissingArgument => "missing argument",
+            PoptReason::UnknownOption => "unknown option",
+            PoptReason::UnwantedArgument => "option does not take an argument",
+        }
+    }
+}
+
+/// popt's error: the word being read and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoptFailure {
+    pub token: String,
+    pub reason: PoptReason,
+}
+
+/// Everything popt hands ipvsadm for one command line.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Lexed {
+    /// Options in the order popt returns them, up to the first error.
+    pub options: Vec<Occurrence>,
+    /// Non-option words (before the error), in order.
+    pub leftovers: Vec<String>,
+    /// The error that ended the scan, if any.
+    pub failure: Option<PoptFailure>,
+}
+
+struct Lexer<'a> {
+    index: &'static Index,
+    words: &'a [String],
+    /// Next word to read.
+    next: usize,
+    /// Inside a short-option cluster: (word, byte offset of the next char).
+    cluster: Option<(usize, usize)>,
+    /// After `--` (or the first leftover under POSIXLY_CORRECT).
+    rest_leftover: bool,
+    posix: bool,
+    /// Words taken by a `!#:+` expansion; skipped when reached.
+    taken: Vec<bool>,
+}
+
+/// Scans `words` (argv without argv[0]). `posix` is popt's
+/// POSIX_ME_HARDER mode (set from `POSIXLY_CORRECT`/`POSIX_ME_HARDER`).
+pub fn lex(words: &[String], posix: bool) -> Lexed {
+    let mut lexer = Lexer {
+        index: Index::get(),
+        words,
+        next: 0,
+        cluster: None,
+        rest_leftover: false,
+        posix,
+        taken: vec![false; words.len()],
+    };
+    let mut lexed = Lexed::default();
+    loop {
+        match lexer.next_option(&mut lexed.leftovers) {
+            Ok(Some(occurrence)) => lexed.options.push(occurrence),
+            Ok(None) => break,
+            Err(reason) => {
+                lexed.failure = Some(PoptFailure {
+                    token: lexer.last_word(),
+                    reason,
+                });
+                break;
+            }
+        }
+    }
+    lexed
+}
+
+impl Lexer<'_> {
+    /// popt's `os->argv[os->next - 1]`.
+    fn last_word(&self) -> String {
+        self.next
+            .checked_sub(1)
+            .and_then(|i| self.words.get(i))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn next_option(
+        &mut self,
+        leftovers: &mut Vec<String>,
+    ) -> Result<Option<Occurrence>, PoptReason> {
+        let mut long_value: Option<String> = None;
+        let spec = loop {
+            if let Some((word, offset)) = self.cluster.take() {
+                let bytes = self.words[word].as_bytes();
+                let spec = self
+                    .index
+                    .short(bytes[offset])
+                    .ok_or(PoptReason::UnknownOption)?;
+                if offset + 1 < bytes.len() {
+                    self.cluster = Some((word, offset + 1));
+                }
+                break spec;
+            }
+            let Some(word) = self.words.get(self.next) else {
+                return Ok(None);
+            };
+            let at = self.next;
+            self.next += 1;
+            if self.taken[at] {
+                continue;
+            }
+            if self.rest_leftover || !word.starts_with('-') || word == "-" {
+                if self.posix {
+                    self.rest_leftover = true;
+                }
+                leftovers.push(word.clone());
+                continue;
+            }
+            if word == "--" {
+                self.rest_leftover = true;
+                continue;
+            }
+            if let Some(long) = word.strip_prefix("--") {
+                let (name, value) = match long.split_once('=') {
+                    Some((name, value)) => (name, Some(value.to_string())),
+                    None => (long, None),
+                };
+                let spec = self.index.long(name).ok_or(PoptReason::UnknownOption)?;
+                long_value = value;
+                break spec;
+            }
+            // A single dash: popt tries a one-dash long name first, which
+            // no ipvsadm option allows, then reads short options.
+            self.cluster = Some((at, 1));
+        };
+
+        let value = match spec.kind {
+            ValueKind::Flag => {
+                let glued_equals = self
+                    .cluster
+                    .is_some_and(|(word, offset)| self.words[word].as_bytes()[offset] == b'=');
+                if long_value.is_some() || glued_equals {
+                    return Err(PoptReason::UnwantedArgument);
+                }
+                None
+            }
+            ValueKind::Required | ValueKind::Optional => {
+                let raw = if let Some(value) = long_value {
+                    Some(value)
+                } else if let Some((word, offset)) = self.cluster.take() {
+                    let rest = &self.words[word][offset..];
+                    Some(rest.strip_prefix('=').unwrap_or(rest).to_string())
+                } else if let Some(word) = self.words.get(self.next) {
+                    if spec.kind == ValueKind::Optional && word.starts_with('-') {
+                        None
+                    } else {
+                        self.next += 1;
+                        Some(word.clone())
+                    }
+                } else if spec.kind == ValueKind::Optional {
+                    None
+                } else {
+                    return Err(PoptReason::MissingArgument);
+                };
+                raw.map(|raw| self.expand(&raw))
+            }
+        };
+        Ok(Some(Occurrence {
+            id: spec.id,
+            value,
+            token: self.last_word(),
+        }))
+    }
+
+    /// popt's `expandNextArg`: each `!#:+` becomes the next word that does
+    /// not start with `-` and was not taken before (found once per value);
+    /// that word is then skipped by the scan. Without such a word the text
+    /// stays as it is.
+    fn expand(&mut self, raw: &str) -> String {
+        const MARK: &str = "!#:+";
+        if !raw.contains(MARK) {
+            return raw.to_string();
+        }
+        let mut found: Option<String> = None;
+        let mut out = String::with_capacity(raw.len());
+        let mut rest = raw;
+        while let Some(pos) = rest.find(MARK) {
+            out.push_str(&rest[..pos]);
+            if found.is_none() {
+                found = self.take_next_free_word();
+            }
+            match &found {
+                Some(word) => out.push_str(word),
+                None => out.push_str(MARK),
+            }
+            rest = &rest[pos + MARK.len()..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn take_next_free_word(&mut self) -> Option<String> {
+        let at = (self.next..self.words.len())
+            .find(|&i| !self.taken[i] && !self.words[i].starts_with('-'))?;
+        self.taken[at] = true;
+        Some(self.words[at].clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_string).collect()
+    }
+
+    fn ids(lexed: &Lexed) -> Vec<(&str, Option<&str>)> {
+        lexed
+            .options
+            .iter()
+            .map(|o| (o.id, o.value.as_deref()))
+            .collect()
+    }
+
+    fn failure(line: &str) -> (String, PoptReason) {
+        let f = lex(&words(line), false).failure.expect("an error");
+        (f.token, f.reason)
+    }
+
+    #[test]
+    fn clusters_and_attached_values() {
+        let l = lex(&words("-lnt 10.0.0.1:80"), false);
+        assert_eq!(
+            ids(&l),
+            [
+                ("list", None),
+                ("numeric", None),
+                ("tcp-service", Some("10.0.0.1:80"))
+            ]
+        );
+        let l = lex(
+            &words("-At10.0.0.1:80 -srr -p600 -t=x --weight=5 --pe sip"),
+            false,
+        );
+        assert_eq!(
+            ids(&l),
+            [
+                ("add-service", None),
+                ("tcp-service", Some("10.0.0.1:80")),
+                ("scheduler", Some("rr")),
+                ("persistent", Some("600")),
+                ("tcp-service", Some("x")),
+                ("weight", Some("5")),
+                ("pe", Some("sip")),
+            ]
+        );
+        assert!(l.failure.is_none() && l.leftovers.is_empty());
+    }
+
+    #[test]
+    fn required_values_take_dash_words_optional_ones_do_not() {
+        let l = lex(&words("-w -1 -p -s rr -p"), false);
+        assert_eq!(
+            ids(&l),
+            [
+                ("weight", Some("-1")),
+                ("persistent", None),
+                ("scheduler", Some("rr")),
+                ("persistent", None)
+            ]
+        );
+        let l = lex(&words("-p rr --persistent 600 --persistent=7 -p="), false);
+        assert_eq!(
+            ids(&l),
+            [
+                ("persistent", Some("rr")),
+                ("persistent", Some("600")),
+                ("persistent", Some("7")),
+                ("persistent", Some(""))
+            ]
+        );
+    }
+
+    #[test]
+    fn leftovers_and_double_dash() {
+        let l = lex(&words("foo -L - bar -- -n baz"), false);
+        assert_eq!(ids(&l), [("list", None)]);
+        assert_eq!(l.leftovers, ["foo", "-", "bar", "-n", "baz"]);
+        let l = lex(&words("-L foo -n"), true);
+        assert_eq!(ids(&l), [("list", None)]);
+        assert_eq!(l.leftovers, ["foo", "-n"]);
+    }
+
+    #[test]
+    fn errors_name_the_whole_word() {
+        use PoptReason::*;
+        assert_eq!(failure("-L -x"), ("-x".into(), MissingArgument));
+        assert_eq!(failure("-Lnx"), ("-Lnx".into(), MissingArgument));
+        assert_eq!(failure("-L --bogus"), ("--bogus".into(), UnknownOption));
+        assert_eq!(failure("-L --add-ser"), ("--add-ser".into(), UnknownOption));
+        assert_eq!(
+            failure("-L --stats=5"),
+            ("--stats=5".into(), UnwantedArgument)
+        );
+        assert_eq!(
+            failure("-L --stats="),
+            ("--stats=".into(), UnwantedArgument)
+        );
+        assert_eq!(failure("-L=5"), ("-L=5".into(), UnwantedArgument));
+        assert_eq!(failure("-Lq"), ("-Lq".into(), UnknownOption));
+        assert_eq!(failure("-L -p -1"), ("-1".into(), UnknownOption));
+        assert_eq!(failure("---list"), ("---list".into(), UnknownOption));
+        assert_eq!(failure("--=x"), ("--=x".into(), UnknownOption));
+        assert_eq!(failure("-="), ("-=".into(), UnknownOption));
+        assert_eq!(failure("-Lé"), ("-Lé".into(), UnknownOption));
+        // The options before the error are kept.
+        let l = lex(&words("-A -w abc --bogus -n"), false);
+        assert_eq!(ids(&l), [("add-service", None), ("weight", Some("abc"))]);
+    }
+
+    #[test]
+    fn token_is_the_last_word_read() {
+        let l = lex(
+            &words("-L --start-daemon master --stop-daemon=backup -LA"),
+            false,
+        );
+        let tokens: Vec<_> = l.options.iter().map(|o| o.token.as_str()).collect();
+        assert_eq!(
+            tokens,
+            ["-L", "master", "--stop-daemon=backup", "-LA", "-LA"]
+        );
+    }
+
+    #[test]
+    fn next_word_expansion() {
+        let l = lex(&words("-A -t !#:+:80 10.0.0.1 -s rr"), false);
+        assert_eq!(
+            ids(&l),
+            [
+                ("add-service", None),
+                ("tcp-service", Some("10.0.0.1:80")),
+                ("scheduler", Some("rr"))
+            ]
+        );
+        assert!(l.leftovers.is_empty());
+        // popt's quirk: the word is taken even if an option reads it next.
+        let l = lex(&words("-A -t !#:+:80 -s rr 10.0.0.1"), false);
+        assert_eq!(
+            ids(&l)[1..],
+            [("tcp-service", Some("rr:80")), ("scheduler", Some("rr"))]
+        );
+        assert_eq!(l.leftovers, ["10.0.0.1"]);
+        let l = lex(&words("-A -t !#:+ -n"), false);
+        assert_eq!(ids(&l)[1], ("tcp-service", Some("!#:+")));
+    }
+}

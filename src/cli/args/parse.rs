@@ -1,0 +1,610 @@
+//! From what was typed to a validated [`Command`], in ipvsadm's order of
+//! checks (facts §1.4):
+//!
+//! 1. the first option must be a command (or `-h`/`-v`);
+//! 2. each further option in argv order: repeat check, then its value;
+//! 3. a popt error that ended the scan;
+//! 4. `--set`'s three words, then any leftover word;
+//! 5. `-b` against the final scheduler;
+//! 6. the compatibility matrix;
+//! 7. per-command checks, and the typed command with its defaults.
+//!
+//! Defect D7 is fixed without changing which message wins: values that
+//! depend on other options are read with the *final* context, found by
+//! looking ahead in the scanned options: `-M` uses the service's final
+//! family, `-r` port names the service's protocol, and a `-r` without port
+//! the service's port (filled in at the end).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use ipvsadm::model::{
+    Daemon, DaemonState, Destination, Family, ForwardMethod, Protocol, Service, ServiceFlags,
+    ServiceKey, TUN_FLAG_CSUM, TUN_FLAG_REMCSUM, Timeouts, Tunnel, TunnelType, default_netmask,
+};
+
+use super::error::ParseError;
+use super::lexer::{self, Lexed, Occurrence};
+use super::table::{Cmd, ROWS, TUNNEL_OPTIONS, TUNNEL_RULES, row_of};
+use super::values::{self, Operand};
+use crate::cli::command::{Command, ListRequest, ListView, SaveRequest, ServiceFormat};
+
+/// Longest persistence and connection timeout: 31 days.
+const MAX_TIMEOUT: i64 = 86400 * 31;
+/// Default persistence timeout when `-p` has no value.
+const DEFAULT_PERSISTENCE: u32 = 360;
+/// ipvsadm copies names with `strncpy` into fixed buffers.
+const SCHED_NAME_MAX: usize = 15;
+const PE_NAME_MAX: usize = 16;
+const IFNAME_MAX: usize = 15;
+/// `-b` goes through a 128-byte buffer first.
+const SCHED_FLAGS_MAX: usize = 127;
+const DEFAULT_MCAST_IFN: &str = "eth0";
+
+/// Parses one invocation (argv without argv[0], or one restore line's
+/// words). `argv0` only appears in the try-help message. Pure apart from
+/// host and service name lookups and reading `POSIXLY_CORRECT` /
+/// `POSIX_ME_HARDER` (popt's switch to stop at the first non-option).
+pub fn parse(argv0: &str, args: &[String]) -> Result<Command, ParseError> {
+    if args.is_empty() {
+        return Ok(Command::List(ListRequest {
+            view: ListView::Services(ServiceFormat::Default),
+            service: None,
+            numeric: false,
+            exact: false,
+            sort: true,
+        }));
+    }
+    let posix = std::env::var_os("POSIXLY_CORRECT").is_some()
+        || std::env::var_os("POSIX_ME_HARDER").is_some();
+    parse_words(argv0, args, posix)
+}
+
+/// [`parse`] with popt's POSIX mode given instead of read from the
+/// environment (non-empty `args`).
+pub(super) fn parse_words(
+    argv0: &str,
+    args: &[String],
+    posix: bool,
+) -> Result<Command, ParseError> {
+    let lexed = lexer::lex(args, posix);
+    let lexed = &lexed;
+    let try_help = || ParseError::TryHelp {
+        argv0: argv0.to_string(),
+    };
+    let Some(first) = lexed.options.first() else {
+        return Err(try_help());
+    };
+    let daemon_state = |value: &Option<String>, err: ParseError| match value.as_deref() {
+        Some("master") => Ok(DaemonState::Master),
+        Some("backup") => Ok(DaemonState::Backup),
+        _ => Err(err),
+    };
+    let lexed = &lexed;
+    let mut typed = Typed::new(lexed);
+    typed.cmd = match first.id {
+        "help" => return Ok(Command::Help),
+        "version" => return Ok(Command::Version),
+        id => Cmd::from_id(id).ok_or_else(try_help)?,
+    };
+    match typed.cmd {
+        Cmd::StartDaemon => {
+            typed.state = Some(daemon_state(&first.value, ParseError::StartDaemonState)?)
+        }
+        Cmd::StopDaemon => {
+            typed.state = Some(daemon_state(&first.value, ParseError::StopDaemonState)?)
+        }
+        _ => {}
+    }
+    for at in 1..lexed.options.len() {
+        typed.take(at)?;
+    }
+    if let Some(failure) = &lexed.failure {
+        return Err(ParseError::Popt {
+            token: failure.token.clone(),
+            reason: failure.reason,
+        });
+    }
+    let mut leftovers = lexed.leftovers.iter();
+    if typed.cmd == Cmd::Set {
+        let words: Vec<&String> = leftovers.by_ref().take(3).collect();
+        let [tcp, tcp_fin, udp] = words[..] else {
+            return Err(ParseError::SetNeedsThree);
+        };
+        let timeout = |w: &String| {
+            values::number(w, 0, MAX_TIMEOUT)
+                .map(|n| n as u32)
+                .ok_or_else(|| ParseError::Timeout(w.clone()))
+        };
+        typed.timeouts = Timeouts {
+            tcp: timeout(tcp)?,
+            tcp_fin: timeout(tcp_fin)?,
+            udp: timeout(udp)?,
+        };
+    }
+    if let Some(word) = leftovers.next() {
+        return Err(ParseError::UnexpectedArgument(word.clone()));
+    }
+    if let Some(list) = typed.sched_flags.as_deref().filter(|l| !l.is_empty()) {
+        typed.flag_bits = values::sched_flags(typed.scheduler.as_deref().unwrap_or(""), list)?;
+    }
+    typed.check_matrix()?;
+    typed.build()
+}
+
+/// A service operand as typed and resolved.
+#[derive(Debug, Clone, Copy)]
+enum ServiceSpec {
+    Addr {
+        protocol: Protocol,
+        operand: Operand,
+    },
+    Fwmark(u32),
+}
+
+/// What was typed, value-checked, before the cross-option checks
+/// (ipvsadm's `ipvs_command_entry` plus its option bits).
+struct Typed<'a> {
+    lexed: &'a Lexed,
+    cmd: Cmd,
+    /// Bit per matrix row: ipvsadm's `options`.
+    seen: u64,
+    state: Option<DaemonState>,
+    service: Option<ServiceSpec>,
+    ipv6: bool,
+    scheduler: Option<String>,
+    persistent: Option<u32>,
+    netmask: Option<u32>,
+    real: Option<Operand>,
+    forward: Option<ForwardMethod>,
+    weight: Option<u32>,
+    u_threshold: Option<u32>,
+    l_threshold: Option<u32>,
+    mcast_ifn: Option<String>,
+    syncid: Option<u32>,
+    mcast_group: Option<IpAddr>,
+    mcast_port: Option<u16>,
+    mcast_ttl: Option<u8>,
+    sync_maxlen: Option<u16>,
+    tun_type: Option<TunnelType>,
+    tun_port: Option<u16>,
+    tun_flags: u16,
+    ops: bool,
+    pe: Option<String>,
+    sched_flags: Option<String>,
+    flag_bits: u32,
+    timeouts: Timeouts,
+    /// Service operands resolved ahead of their turn (for `-M`).
+    resolved: HashMap<usize, Option<Operand>>,
+}
+
+fn protocol_of(id: &str) -> Option<Protocol> {
+    match id {
+        "tcp-service" | "fwmark-service" => Some(Protocol::Tcp),
+        "udp-service" => Some(Protocol::Udp),
+        "sctp-service" => Some(Protocol::Sctp),
+        _ => None,
+    }
+}
+
+impl<'a> Typed<'a> {
+    fn new(lexed: &'a Lexed) -> Self {
+        Typed {
+            lexed,
+            cmd: Cmd::List,
+            seen: 0,
+            state: None,
+            service: None,
+            ipv6: false,
+            scheduler: None,
+            persistent: None,
+            netmask: None,
+            real: None,
+            forward: None,
+            weight: None,
+            u_threshold: None,
+            l_threshold: None,
+            mcast_ifn: None,
+            syncid: None,
+            mcast_group: None,
+            mcast_port: None,
+            mcast_ttl: None,
+            sync_maxlen: None,
+            tun_type: None,
+            tun_port: None,
+            tun_flags: 0,
+            ops: false,
+            pe: None,
+            sched_flags: None,
+            flag_bits: 0,
+            timeouts: Timeouts::default(),
+            resolved: HashMap::new(),
+        }
+    }
+
+    fn has(&self, id: &str) -> bool {
+        row_of(id).is_some_and(|row| self.seen & (1 << row) != 0)
+    }
+
+    /// The first service option (a later one is a repeat error anyway).
+    fn service_occurrence(&self) -> Option<(usize, &'a Occurrence)> {
+        self.lexed
+            .options
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|(_, o)| row_of(o.id) == row_of("tcp-service"))
+    }
+
+    /// The protocol the service will have: what port names resolve with.
+    fn final_protocol(&self) -> Option<Protocol> {
+        self.service_occurrence()
+            .and_then(|(_, o)| protocol_of(o.id))
+    }
+
+    fn resolve_service(&mut self, at: usize) -> Option<Operand> {
+        if let Some(done) = self.resolved.get(&at) {
+            return *done;
+        }
+        let o = &self.lexed.options[at];
+        let result = values::operand(o.value.as_deref().unwrap_or(""), protocol_of(o.id));
+        self.resolved.insert(at, result);
+        result
+    }
+
+    /// The family the service will have: what `-M` is read with. An
+    /// unresolvable service (an error later anyway) counts as IPv4, like
+    /// ipvsadm's unset family.
+    fn final_family(&mut self) -> Family {
+        let Some((at, o)) = self.service_occurrence() else {
+            return Family::Inet;
+        };
+        if o.id == "fwmark-service" {
+            let v6_follows = self.lexed.options[at + 1..].iter().any(|o| o.id == "ipv6");
+            return if v6_follows {
+                Family::Inet6
+            } else {
+                Family::Inet
+            };
+        }
+        self.resolve_service(at)
+            .map_or(Family::Inet, |op| Family::of(&op.addr))
+    }
+
+    /// ipvsadm's `set_option`: each matrix row at most once.
+    fn count(&mut self, id: &str) -> Result<(), ParseError> {
+        if let Some(row) = row_of(id) {
+            if self.seen & (1 << row) != 0 {
+                return Err(ParseError::Repeated(ROWS[row].name));
+            }
+            self.seen |= 1 << row;
+        }
+        Ok(())
+    }
+
+    /// One option after the command: repeat check, then its value.
+    fn take(&mut self, at: usize) -> Result<(), ParseError> {
+        let o: &'a Occurrence = &self.lexed.options[at];
+        let value = o.value.as_deref().unwrap_or("");
+        let num = |min: i64, max: i64, err: ParseError| values::number(value, min, max).ok_or(err);
+        if Cmd::from_id(o.id).is_some() || matches!(o.id, "help" | "version") {
+            return Err(ParseError::InvalidOption(o.token.clone()));
+        }
+        self.count(o.id)?;
+        match o.id {
+            "tcp-service" | "udp-service" | "sctp-service" => {
+                let operand = self.resolve_service(at).ok_or(ParseError::VirtualAddress)?;
+                let protocol = protocol_of(o.id).unwrap_or(Protocol::Tcp);
+                self.service = Some(ServiceSpec::Addr { protocol, operand });
+            }
+            "fwmark-service" => self.service = Some(ServiceSpec::Fwmark(values::fwmark(value)?)),
+            "ipv6" => match self.service {
+                Some(ServiceSpec::Fwmark(_)) => self.ipv6 = true,
+                _ => return Err(ParseError::Ipv6BeforeFwmark),
+            },
+            "scheduler" => self.scheduler = Some(values::cut(value, SCHED_NAME_MAX)),
+            "persistent" => {
+                self.persistent = Some(match &o.value {
+                    None => DEFAULT_PERSISTENCE,
+                    Some(v) => values::number(v, 1, MAX_TIMEOUT)
+                        .ok_or_else(|| ParseError::Timeout(v.clone()))?
+                        as u32,
+                })
+            }
+            "netmask" => {
+                self.netmask = Some(match self.final_family() {
+                    Family::Inet => values::ipv4_netmask(value)?,
+                    Family::Inet6 => values::ipv6_netmask(value)?,
+                })
+            }
+            "real-server" => {
+                let protocol = self.final_protocol();
+                self.real = Some(values::operand(value, protocol).ok_or(ParseError::RealAddress)?);
+            }
+            "gatewaying" => self.forward = Some(ForwardMethod::Route),
+            "ipip" => self.forward = Some(ForwardMethod::Tunnel),
+            "masquerading" => self.forward = Some(ForwardMethod::Masquerade),
+            "weight" => self.weight = Some(num(0, i32::MAX.into(), ParseError::Weight)? as u32),
+            "u-threshold" => {
+                self.u_threshold = Some(num(0, i32::MAX.into(), ParseError::UThreshold)? as u32)
+            }
+            "l-threshold" => {
+                self.l_threshold = Some(num(0, i32::MAX.into(), ParseError::LThreshold)? as u32)
+            }
+            "mcast-interface" => self.mcast_ifn = Some(values::cut(value, IFNAME_MAX)),
+            "syncid" => self.syncid = Some(num(0, 255, ParseError::Syncid)? as u32),
+            "ops" => self.ops = true,
+            "pe" => self.pe = Some(values::cut(value, PE_NAME_MAX)),
+            "sched-flags" => self.sched_flags = Some(values::cut(value, SCHED_FLAGS_MAX)),
+            "mcast-group" => self.mcast_group = Some(values::mcast_group(value)?),
+            "mcast-port" => self.mcast_port = Some(num(1, 65535, ParseError::McastPort)? as u16),
+            "mcast-ttl" => self.mcast_ttl = Some(num(1, 255, ParseError::McastTtl)? as u8),
+            "sync-maxlen" => {
+                self.sync_maxlen = Some(num(1, 65535 - 20 - 8, ParseError::SyncMaxlen)? as u16)
+            }
+            "tun-type" => {
+                self.tun_type = Some(match value {
+                    "ipip" => TunnelType::Ipip,
+                    "gue" => TunnelType::Gue,
+                    "gre" => TunnelType::Gre,
+                    _ => return Err(ParseError::TunnelType),
+                })
+            }
+            "tun-port" => self.tun_port = Some(num(1, 65535, ParseError::TunnelPort)? as u16),
+            "tun-nocsum" => {}
+            "tun-csum" => self.tun_flags |= TUN_FLAG_CSUM,
+            "tun-remcsum" => self.tun_flags |= TUN_FLAG_REMCSUM,
+            // Flags whose presence (the `seen` bit) is all that matters,
+            // and --sort, a no-op.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// ipvsadm's `generic_opt_check`: rows in order, first violation wins.
+    fn check_matrix(&self) -> Result<(), ParseError> {
+        let column = self.cmd.column();
+        let command = self.cmd.name();
+        let mut exclusive: Option<&'static str> = None;
+        for (i, row) in ROWS.iter().enumerate() {
+            let rule = row.rules.as_bytes()[column];
+            if self.seen & (1 << i) == 0 {
+                if rule == b'+' {
+                    return Err(ParseError::MissingOption {
+                        option: row.name,
+                        command,
+                    });
+                }
+                continue;
+            }
+            match rule {
+                b'x' => {
+                    return Err(ParseError::IllegalOption {
+                        option: row.name,
+                        command,
+                    });
+                }
+                b'1' => match exclusive {
+                    None => exclusive = Some(row.name),
+                    Some(earlier) => {
+                        return Err(ParseError::ConflictingOptions {
+                            later: row.name,
+                            earlier,
+                            command,
+                        });
+                    }
+                },
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// ipvsadm's `tunnel_opt_check` for the (final) tunnel type.
+    fn check_tunnel_options(&self, kind: TunnelType) -> Result<(), ParseError> {
+        let (tunnel, rules) = match kind {
+            TunnelType::Gue => TUNNEL_RULES[1],
+            TunnelType::Gre => TUNNEL_RULES[2],
+            _ => TUNNEL_RULES[0],
+        };
+        let mut exclusive: Option<&'static str> = None;
+        for (option, rule) in TUNNEL_OPTIONS.iter().zip(rules.bytes()) {
+            if !self.has(option) {
+                if rule == b'+' {
+                    return Err(ParseError::MissingTunnelOption { option, tunnel });
+                }
+                continue;
+            }
+            match rule {
+                b'x' => return Err(ParseError::IllegalTunnelOption { option, tunnel }),
+                b'1' => match exclusive {
+                    None => exclusive = Some(option),
+                    Some(earlier) => {
+                        return Err(ParseError::ConflictingTunnelOptions {
+                            later: option,
+                            earlier,
+                            tunnel,
+                        });
+                    }
+                },
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn service_key(&self) -> Option<ServiceKey> {
+        Some(match self.service? {
+            ServiceSpec::Addr { protocol, operand } => ServiceKey::Addr {
+                protocol,
+                addr: operand.addr,
+                port: operand.port.unwrap_or(0),
+            },
+            ServiceSpec::Fwmark(mark) => ServiceKey::Fwmark {
+                mark,
+                family: if self.ipv6 {
+                    Family::Inet6
+                } else {
+                    Family::Inet
+                },
+            },
+        })
+    }
+
+    /// The per-command checks after the matrix, and the typed command.
+    fn build(self) -> Result<Command, ParseError> {
+        let key = self.service_key();
+        // The matrix guarantees a service where a command needs one.
+        let need_key = || {
+            key.ok_or(ParseError::MissingOption {
+                option: "service-address",
+                command: self.cmd.name(),
+            })
+        };
+        Ok(match self.cmd {
+            Cmd::Add | Cmd::Edit => {
+                let key = need_key()?;
+                let fwmark = matches!(key, ServiceKey::Fwmark { .. });
+                if !fwmark && key.port() == 0 && self.persistent.is_none() {
+                    return Err(ParseError::ZeroPort);
+                }
+                let udp = matches!(
+                    key,
+                    ServiceKey::Addr {
+                        protocol: Protocol::Udp,
+                        ..
+                    }
+                );
+                if self.ops && !fwmark && !udp {
+                    return Err(ParseError::OnePacket);
+                }
+                let mut service = Service::new(key);
+                if let Some(s) = self.scheduler.filter(|s| !s.is_empty()) {
+                    service.scheduler = s;
+                }
+                let mut flags = self.flag_bits;
+                if let Some(timeout) = self.persistent {
+                    flags |= ServiceFlags::PERSISTENT;
+                    service.timeout = timeout;
+                }
+                if self.ops {
+                    flags |= ServiceFlags::ONEPACKET;
+                }
+                service.flags = ServiceFlags(flags);
+                service.netmask = self.netmask.unwrap_or(default_netmask(key.family()));
+                service.pe_name = self.pe.filter(|p| !p.is_empty());
+                if self.cmd == Cmd::Add {
+                    Command::AddService(service)
+                } else {
+                    Command::EditService(service)
+                }
+            }
+            Cmd::Del => Command::DeleteService(need_key()?),
+            Cmd::Flush => Command::Clear,
+            Cmd::AddDest | Cmd::EditDest | Cmd::DelDest => {
+                let service = need_key()?;
+                let real = self.real.ok_or(ParseError::MissingOption {
+                    option: "real-server",
+                    command: self.cmd.name(),
+                })?;
+                let fwmark = matches!(service, ServiceKey::Fwmark { .. });
+                let mut dest = Destination::new(real.addr, real.port.unwrap_or(service.port()));
+                if self.cmd == Cmd::DelDest {
+                    return Ok(Command::DeleteServer { service, dest });
+                }
+                let forward = self.forward.unwrap_or(ForwardMethod::Route);
+                if !fwmark && matches!(forward, ForwardMethod::Tunnel | ForwardMethod::Route) {
+                    dest.port = service.port();
+                }
+                if dest.family() != service.family() && forward != ForwardMethod::Tunnel {
+                    return Err(ParseError::FamilyMismatch);
+                }
+                let tunnel_options = ["tun-type"].iter().chain(&TUNNEL_OPTIONS);
+                if tunnel_options.clone().any(|id| self.has(id)) && forward != ForwardMethod::Tunnel
+                {
+                    return Err(ParseError::TunnelOptionsNeedTunnel);
+                }
+                let kind = self.tun_type.unwrap_or_default();
+                self.check_tunnel_options(kind)?;
+                dest.forward = forward;
+                dest.weight = self.weight.unwrap_or(1);
+                dest.u_threshold = self.u_threshold.unwrap_or(0);
+                dest.l_threshold = self.l_threshold.unwrap_or(0);
+                dest.tunnel = Tunnel {
+                    kind,
+                    port: self.tun_port.unwrap_or(0),
+                    flags: self.tun_flags,
+                };
+                if self.cmd == Cmd::AddDest {
+                    Command::AddServer { service, dest }
+                } else {
+                    Command::EditServer { service, dest }
+                }
+            }
+            Cmd::List => {
+                let has = |id| self.has(id);
+                if ((has("connection") || has("timeout") || has("daemon"))
+                    && (has("stats") || has("rate") || has("thresholds")))
+                    || ((has("timeout") || has("daemon")) && has("persistent-conn"))
+                {
+                    return Err(ParseError::ListConflict);
+                }
+                let format = if has("stats") {
+                    ServiceFormat::Stats
+                } else if has("rate") {
+                    ServiceFormat::Rate
+                } else if has("thresholds") {
+                    ServiceFormat::Thresholds
+                } else if has("persistent-conn") {
+                    ServiceFormat::PersistentConn
+                } else if has("tun-info") {
+                    ServiceFormat::TunInfo
+                } else {
+                    ServiceFormat::Default
+                };
+                let view = if has("connection") {
+                    ListView::Connections {
+                        persistent: has("persistent-conn"),
+                    }
+                } else if key.is_some() {
+                    ListView::Services(format)
+                } else if has("timeout") {
+                    ListView::Timeouts
+                } else if has("daemon") {
+                    ListView::Daemons
+                } else {
+                    ListView::Services(format)
+                };
+                Command::List(ListRequest {
+                    view,
+                    service: key,
+                    numeric: has("numeric"),
+                    exact: has("exact"),
+                    sort: !has("nosort"),
+                })
+            }
+            Cmd::Save => Command::Save(SaveRequest {
+                numeric: self.has("numeric"),
+            }),
+            Cmd::Zero => Command::Zero(key),
+            Cmd::Set => Command::SetTimeouts(self.timeouts),
+            Cmd::Restore => Command::Restore,
+            Cmd::StartDaemon => Command::StartDaemon(Daemon {
+                state: self.state.unwrap_or(DaemonState::Master),
+                mcast_ifn: self
+                    .mcast_ifn
+                    .filter(|i| !i.is_empty())
+                    .unwrap_or_else(|| DEFAULT_MCAST_IFN.to_string()),
+                syncid: self.syncid.unwrap_or(0),
+                sync_maxlen: self.sync_maxlen.unwrap_or(0),
+                mcast_group: self.mcast_group,
+                mcast_port: self.mcast_port.unwrap_or(0),
+                mcast_ttl: self.mcast_ttl.unwrap_or(0),
+            }),
+            Cmd::StopDaemon => Command::StopDaemon {
+                state: self.state.unwrap_or(DaemonState::Master),
+                syncid: self.syncid.unwrap_or(0),
+            },
+        })
+    }
+}

@@ -1,0 +1,544 @@
+//! The one table of ipvsadm options.
+//!
+//! [`option_table`] is a `clap::Command` with one `Arg` per ipvsadm option:
+//! short and long name, whether it takes a value (`num_args`), value name,
+//! help text and heading. The popt-style lexer looks options up in it, the
+//! help text is rendered from it, and the man page and completions will be
+//! generated from it (`clap_mangen`, `clap_complete`). Every arg id is the
+//! option's long name.
+//!
+//! What clap cannot carry, ipvsadm's command/option compatibility matrix
+//! and the names its messages use, hangs off the same ids in [`ROWS`] and
+//! [`COMMANDS`] below; a unit test keeps the three in step.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use clap::{Arg, ArgAction};
+
+/// How an option takes its value (read from the clap `Arg`'s `num_args`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// No value (`-n`, `--stats`).
+    Flag,
+    /// A value is required (`-t host:port`).
+    Required,
+    /// A value may follow (`-p [timeout]`).
+    Optional,
+}
+
+pub const H_COMMANDS: &str = "Commands (exactly one, and it comes first)";
+pub const H_SERVICE: &str = "Virtual service";
+pub const H_SERVICE_OPTS: &str = "Virtual service options (-A, -E)";
+pub const H_SERVER_OPTS: &str = "Real server options (-a, -e, -d)";
+pub const H_LIST_OPTS: &str = "Listing options (-L, -S)";
+pub const H_DAEMON_OPTS: &str = "Sync daemon options (--start-daemon, --stop-daemon)";
+/// The help sections, in the order `--help` shows them.
+pub const HEADINGS: [&str; 6] = [
+    H_COMMANDS,
+    H_SERVICE,
+    H_SERVICE_OPTS,
+    H_SERVER_OPTS,
+    H_LIST_OPTS,
+    H_DAEMON_OPTS,
+];
+
+fn flag(id: &'static str, help: &'static str) -> Arg {
+    Arg::new(id)
+        .long(id)
+        .action(ArgAction::SetTrue)
+        .num_args(0)
+        .help(help)
+}
+
+fn value(id: &'static str, name: &'static str, help: &'static str) -> Arg {
+    Arg::new(id)
+        .long(id)
+        .action(ArgAction::Set)
+        .num_args(1)
+        .allow_hyphen_values(true)
+        .value_name(name)
+        .help(help)
+}
+
+/// ipvsadm's options as a `clap::Command`, in popt's table order.
+pub fn option_table() -> clap::Command {
+    clap::Command::new("ipvsadm")
+        .about("Administer the Linux kernel's IP Virtual Server table")
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .args([
+            flag("add-service", "Add a virtual service")
+                .short('A')
+                .help_heading(H_COMMANDS),
+            flag(
+                "edit-service",
+                "Edit a virtual service (unset options return to their defaults)",
+            )
+            .short('E')
+            .help_heading(H_COMMANDS),
+            flag("delete-service", "Delete a virtual service")
+                .short('D')
+                .help_heading(H_COMMANDS),
+            flag("clear", "Delete every virtual service")
+                .short('C')
+                .help_heading(H_COMMANDS),
+            flag(
+                "list",
+                "List the table, or one virtual service (the default without arguments)",
+            )
+            .short('L')
+            .visible_short_alias('l')
+            .help_heading(H_COMMANDS),
+            flag(
+                "zero",
+                "Zero the counters of one virtual service, or of all",
+            )
+            .short('Z')
+            .help_heading(H_COMMANDS),
+            flag("add-server", "Add a real server to a virtual service")
+                .short('a')
+                .help_heading(H_COMMANDS),
+            flag(
+                "edit-server",
+                "Edit a real server (unset options return to their defaults)",
+            )
+            .short('e')
+            .help_heading(H_COMMANDS),
+            flag(
+                "delete-server",
+                "Remove a real server from a virtual service",
+            )
+            .short('d')
+            .help_heading(H_COMMANDS),
+            flag(
+                "set",
+                "Set the TCP, TCP FIN and UDP connection timeouts, given as three \
+                 following words in seconds (0..2678400; 0 leaves one unchanged)",
+            )
+            .help_heading(H_COMMANDS),
+            flag("help", "Print this help and exit")
+                .short('h')
+                .help_heading(H_COMMANDS),
+            flag("version", "Print the version and exit")
+                .short('v')
+                .help_heading(H_COMMANDS),
+            flag("restore", "Read commands from standard input, one per line")
+                .short('R')
+                .help_heading(H_COMMANDS),
+            flag(
+                "save",
+                "Print the table as commands that --restore reads back",
+            )
+            .short('S')
+            .help_heading(H_COMMANDS),
+            value(
+                "start-daemon",
+                "master|backup",
+                "Start a connection sync daemon",
+            )
+            .help_heading(H_COMMANDS),
+            value(
+                "stop-daemon",
+                "master|backup",
+                "Stop a connection sync daemon",
+            )
+            .help_heading(H_COMMANDS),
+            value("tcp-service", "host[:port]", "TCP virtual service")
+                .short('t')
+                .help_heading(H_SERVICE),
+            value("udp-service", "host[:port]", "UDP virtual service")
+                .short('u')
+                .help_heading(H_SERVICE),
+            value("sctp-service", "host[:port]", "SCTP virtual service").help_heading(H_SERVICE),
+            value(
+                "fwmark-service",
+                "mark",
+                "Virtual service by firewall mark, 1..4294967295",
+            )
+            .short('f')
+            .help_heading(H_SERVICE),
+            value(
+                "scheduler",
+                "name",
+                "Scheduler: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh \
+                 or another the kernel knows (default wlc)",
+            )
+            .short('s')
+            .help_heading(H_SERVICE_OPTS),
+            Arg::new("persistent")
+                .long("persistent")
+                .short('p')
+                .action(ArgAction::Set)
+                .num_args(0..=1)
+                .value_name("timeout")
+                .help(
+                    "Make the service persistent; timeout in seconds, 1..2678400 \
+                     (default 360; taken only if the next word does not start with -)",
+                )
+                .help_heading(H_SERVICE_OPTS),
+            value(
+                "netmask",
+                "mask",
+                "Persistence granularity: an IPv4 mask, dotted or a host name (default \
+                 255.255.255.255), or an IPv6 prefix length 1..128 (default 128)",
+            )
+            .short('M')
+            .help_heading(H_SERVICE_OPTS),
+            value(
+                "real-server",
+                "host[:port]",
+                "Real server (port defaults to the service port)",
+            )
+            .short('r')
+            .help_heading(H_SERVER_OPTS),
+            flag("masquerading", "Forward by NAT")
+                .short('m')
+                .help_heading(H_SERVER_OPTS),
+            flag("ipip", "Forward by tunnelling")
+                .short('i')
+                .help_heading(H_SERVER_OPTS),
+            flag("gatewaying", "Forward by direct routing (the default)")
+                .short('g')
+                .help_heading(H_SERVER_OPTS),
+            value("weight", "weight", "Weight, 0..2147483647 (default 1)")
+                .short('w')
+                .help_heading(H_SERVER_OPTS),
+            value(
+                "u-threshold",
+                "count",
+                "Upper connection threshold, 0..2147483647 (default 0: none)",
+            )
+            .short('x')
+            .help_heading(H_SERVER_OPTS),
+            value(
+                "l-threshold",
+                "count",
+                "Lower connection threshold, 0..2147483647 (default 0: none)",
+            )
+            .short('y')
+            .help_heading(H_SERVER_OPTS),
+            flag("numeric", "Show addresses and ports as numbers")
+                .short('n')
+                .help_heading(H_LIST_OPTS),
+            flag("connection", "List the connection table")
+                .short('c')
+                .help_heading(H_LIST_OPTS),
+            value(
+                "mcast-interface",
+                "interface",
+                "Multicast interface of the sync daemon (default eth0)",
+            )
+            .help_heading(H_DAEMON_OPTS),
+            value("syncid", "id", "Sync daemon id, 0..255 (default 0)").help_heading(H_DAEMON_OPTS),
+            flag("timeout", "List the connection timeouts").help_heading(H_LIST_OPTS),
+            flag("daemon", "List the sync daemons").help_heading(H_LIST_OPTS),
+            flag("stats", "List with traffic counters").help_heading(H_LIST_OPTS),
+            flag("rate", "List with traffic rates").help_heading(H_LIST_OPTS),
+            flag("thresholds", "List with connection thresholds").help_heading(H_LIST_OPTS),
+            flag("persistent-conn", "List with persistent connection counts")
+                .help_heading(H_LIST_OPTS),
+            flag("nosort", "Keep the kernel's order instead of sorting").help_heading(H_LIST_OPTS),
+            flag(
+                "sort",
+                "Sort the listing (the default; accepted for compatibility)",
+            )
+            .help_heading(H_LIST_OPTS),
+            flag("exact", "Print exact numbers instead of scaled ones")
+                .short('X')
+                .help_heading(H_LIST_OPTS),
+            flag("ipv6", "The firewall-mark service is IPv6 (after -f)")
+                .short('6')
+                .help_heading(H_SERVICE),
+            flag(
+                "ops",
+                "One-packet scheduling (UDP and firewall-mark services)",
+            )
+            .short('o')
+            .help_heading(H_SERVICE_OPTS),
+            value(
+                "pe",
+                "engine",
+                "Persistence engine, such as sip (default none)",
+            )
+            .help_heading(H_SERVICE_OPTS),
+            value(
+                "sched-flags",
+                "flags",
+                "Comma-separated scheduler flags: flag-1, flag-2, flag-3; sh-fallback, \
+                 sh-port with sh; mh-fallback, mh-port with mh",
+            )
+            .short('b')
+            .help_heading(H_SERVICE_OPTS),
+            value(
+                "mcast-group",
+                "address",
+                "Multicast group, IPv4 or IPv6 (kernel default 224.0.0.81)",
+            )
+            .help_heading(H_DAEMON_OPTS),
+            value(
+                "mcast-port",
+                "port",
+                "Multicast UDP port, 1..65535 (kernel default 8848)",
+            )
+            .help_heading(H_DAEMON_OPTS),
+            value(
+                "mcast-ttl",
+                "ttl",
+                "Multicast TTL, 1..255 (kernel default 1)",
+            )
+            .help_heading(H_DAEMON_OPTS),
+            value(
+                "sync-maxlen",
+                "bytes",
+                "Largest sync message, 1..65507 (kernel default from the MTU, 1472 on Ethernet)",
+            )
+            .help_heading(H_DAEMON_OPTS),
+            flag("tun-info", "List with tunnel details").help_heading(H_LIST_OPTS),
+            value("tun-type", "ipip|gue|gre", "Tunnel type (default ipip)")
+                .help_heading(H_SERVER_OPTS),
+            value("tun-port", "port", "GUE tunnel port, 1..65535").help_heading(H_SERVER_OPTS),
+            flag("tun-nocsum", "Tunnel without checksum (the default)").help_heading(H_SERVER_OPTS),
+            flag("tun-csum", "Tunnel with checksum").help_heading(H_SERVER_OPTS),
+            flag("tun-remcsum", "Tunnel with remote checksum offload").help_heading(H_SERVER_OPTS),
+            // Not an option: the words options leave over (only --set takes
+            // any). Listed so generated docs show them; the lexer only looks
+            // at args with a short or long name.
+            Arg::new("words")
+                .num_args(0..)
+                .value_name("word")
+                .help("The three --set timeouts; any other word is an error")
+                .hide(true),
+        ])
+}
+
+/// The commands, in ipvsadm's internal order (the matrix columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Add,
+    Edit,
+    Del,
+    Flush,
+    List,
+    AddDest,
+    DelDest,
+    EditDest,
+    Set,
+    StartDaemon,
+    StopDaemon,
+    Restore,
+    Save,
+    Zero,
+}
+
+/// Command arg id → command and the name ipvsadm's messages use.
+pub const COMMANDS: &[(&str, Cmd, &str)] = &[
+    ("add-service", Cmd::Add, "add-service"),
+    ("edit-service", Cmd::Edit, "edit-service"),
+    ("delete-service", Cmd::Del, "delete-service"),
+    ("clear", Cmd::Flush, "flush"),
+    ("list", Cmd::List, "list"),
+    ("add-server", Cmd::AddDest, "add-server"),
+    ("delete-server", Cmd::DelDest, "delete-server"),
+    ("edit-server", Cmd::EditDest, "edit-server"),
+    ("set", Cmd::Set, "set"),
+    ("start-daemon", Cmd::StartDaemon, "start-daemon"),
+    ("stop-daemon", Cmd::StopDaemon, "stop-daemon"),
+    ("restore", Cmd::Restore, "restore"),
+    ("save", Cmd::Save, "save"),
+    ("zero", Cmd::Zero, "zero"),
+];
+
+impl Cmd {
+    pub fn from_id(id: &str) -> Option<Cmd> {
+        COMMANDS
+            .iter()
+            .find(|(i, _, _)| *i == id)
+            .map(|(_, c, _)| *c)
+    }
+
+    /// Column in [`ROWS`]' rules.
+    pub fn column(self) -> usize {
+        self as usize
+    }
+
+    /// The name ipvsadm's messages use.
+    pub fn name(self) -> &'static str {
+        COMMANDS[self.column()].2
+    }
+}
+
+/// One row of ipvsadm's compatibility matrix: the options that share it
+/// (arg ids), the name messages print, and per command (columns in [`Cmd`]
+/// order) `+` required, `x` illegal, `1` at most one of the `1` rows,
+/// `.` optional.
+#[derive(Debug)]
+pub struct Row {
+    pub name: &'static str,
+    pub ids: &'static [&'static str],
+    pub rules: &'static str,
+}
+
+/// The matrix, rows in ipvsadm's check order. `-6`, `--sort`, the commands,
+/// `-h` and `-v` have no row (never counted, repeatable or handled apart).
+#[rustfmt::skip]
+pub const ROWS: [Row; 34] = [
+    //                                                                             AEDCLadeSsoRSZ
+    Row { name: "numeric", ids: &["numeric"],                                  rules: "xxxx.xxxxxxx.x" },
+    Row { name: "connection", ids: &["connection"],                            rules: "xxxx1xxxxxxxxx" },
+    Row { name: "service-address",
+          ids: &["tcp-service", "udp-service", "sctp-service", "fwmark-service"], rules: "+++x1+++xxxxx." },
+    Row { name: "scheduler", ids: &["scheduler"],                              rules: "..xxxxxxxxxxxx" },
+    Row { name: "persistent", ids: &["persistent"],                            rules: "..xxxxxxxxxxxx" },
+    Row { name: "netmask", ids: &["netmask"],                                  rules: "..xxxxxxxxxxxx" },
+    Row { name: "real-server", ids: &["real-server"],                          rules: "xxxxx+++xxxxxx" },
+    Row { name: "forwarding-method", ids: &["gatewaying", "ipip", "masquerading"], rules: "xxxxx.x.xxxxxx" },
+    Row { name: "weight", ids: &["weight"],                                    rules: "xxxxx.x.xxxxxx" },
+    Row { name: "u-threshold", ids: &["u-threshold"],                          rules: "xxxxx.x.xxxxxx" },
+    Row { name: "l-threshold", ids: &["l-threshold"],                          rules: "xxxxx.x.xxxxxx" },
+    Row { name: "mcast-interface", ids: &["mcast-interface"],                  rules: "xxxxxxxxx.xxxx" },
+    Row { name: "timeout", ids: &["timeout"],                                  rules: "xxxx1xxxxxxxxx" },
+    Row { name: "daemon", ids: &["daemon"],                                    rules: "xxxx1xxxxxxxxx" },
+    Row { name: "stats", ids: &["stats"],                                      rules: "xxxx.xxxxxxxxx" },
+    Row { name: "rate", ids: &["rate"],                                        rules: "xxxx.xxxxxxxxx" },
+    Row { name: "thresholds", ids: &["thresholds"],                            rules: "xxxx.xxxxxxxxx" },
+    Row { name: "persistent-conn", ids: &["persistent-conn"],                  rules: "xxxx.xxxxxxxxx" },
+    Row { name: "nosort", ids: &["nosort"],                                    rules: "xxxx.xxxxxxxxx" },
+    Row { name: "syncid", ids: &["syncid"],                                    rules: "xxxx.xxxx..xxx" },
+    Row { name: "exact", ids: &["exact"],                                      rules: "xxxx.xxxxxxxxx" },
+    Row { name: "ops", ids: &["ops"],                                          rules: "..xxxxxxxxxxxx" },
+    Row { name: "pe", ids: &["pe"],                                            rules: "..xxxxxxxxxxxx" },
+    Row { name: "sched-flags", ids: &["sched-flags"],                          rules: "..xxxxxxxxxxxx" },
+    Row { name: "mcast-group", ids: &["mcast-group"],                          rules: "xxxxxxxxx.xxxx" },
+    Row { name: "mcast-port", ids: &["mcast-port"],                            rules: "xxxxxxxxx.xxxx" },
+    Row { name: "mcast-ttl", ids: &["mcast-ttl"],                              rules: "xxxxxxxxx.xxxx" },
+    Row { name: "sync-maxlen", ids: &["sync-maxlen"],                          rules: "xxxxxxxxx.xxxx" },
+    Row { name: "tun-info", ids: &["tun-info"],                                rules: "xxxx.xxxxxxxxx" },
+    Row { name: "tun-type", ids: &["tun-type"],                                rules: "xxxxx.x.xxxxxx" },
+    Row { name: "tun-port", ids: &["tun-port"],                                rules: "xxxxx.x.xxxxxx" },
+    Row { name: "tun-nocsum", ids: &["tun-nocsum"],                            rules: "xxxxx.x.xxxxxx" },
+    Row { name: "tun-csum", ids: &["tun-csum"],                                rules: "xxxxx.x.xxxxxx" },
+    Row { name: "tun-remcsum", ids: &["tun-remcsum"],                          rules: "xxxxx.x.xxxxxx" },
+];
+
+/// Options outside the matrix that are not commands.
+#[cfg(test)]
+pub const UNTRACKED: &[&str] = &["ipv6", "sort", "help", "version"];
+
+/// The tunnel options in the order ipvsadm checks them against the type,
+/// and per type (ipip, gue, gre) the rules as in [`Row::rules`].
+pub const TUNNEL_OPTIONS: [&str; 4] = ["tun-port", "tun-nocsum", "tun-csum", "tun-remcsum"];
+pub const TUNNEL_RULES: [(&str, &str); 3] = [("ipip", "xxxx"), ("gue", "+111"), ("gre", "x11x")];
+
+/// The matrix row an option counts in, if any.
+pub fn row_of(id: &str) -> Option<usize> {
+    ROWS.iter().position(|row| row.ids.contains(&id))
+}
+
+/// One option as the lexer needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    pub id: &'static str,
+    pub kind: ValueKind,
+}
+
+/// The table and the lookups the lexer makes, built once per process.
+pub struct Index {
+    pub command: clap::Command,
+    shorts: HashMap<u8, Spec>,
+    longs: HashMap<&'static str, Spec>,
+}
+
+impl Index {
+    pub fn get() -> &'static Index {
+        static INDEX: OnceLock<Index> = OnceLock::new();
+        static TABLE: OnceLock<clap::Command> = OnceLock::new();
+        INDEX.get_or_init(|| {
+            let table = TABLE.get_or_init(option_table);
+            let mut shorts = HashMap::new();
+            let mut longs = HashMap::new();
+            for arg in table.get_arguments() {
+                let Some(long) = arg.get_long() else {
+                    continue;
+                };
+                let kind = match arg.get_num_args() {
+                    Some(r) if r.max_values() == 0 => ValueKind::Flag,
+                    Some(r) if r.min_values() == 0 => ValueKind::Optional,
+                    _ => ValueKind::Required,
+                };
+                let spec = Spec {
+                    id: arg.get_id().as_str(),
+                    kind,
+                };
+                longs.insert(long, spec);
+                let all_shorts = arg
+                    .get_short()
+                    .into_iter()
+                    .chain(arg.get_all_short_aliases().unwrap_or_default());
+                for short in all_shorts {
+                    shorts.entry(short as u8).or_insert(spec);
+                }
+            }
+            Index {
+                command: table.clone(),
+                shorts,
+                longs,
+            }
+        })
+    }
+
+    pub fn short(&self, c: u8) -> Option<Spec> {
+        self.shorts.get(&c).copied()
+    }
+
+    pub fn long(&self, name: &str) -> Option<Spec> {
+        self.longs.get(name).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_option_has_exactly_one_home() {
+        let table = option_table();
+        for arg in table.get_arguments().filter(|a| a.get_long().is_some()) {
+            let id = arg.get_id().as_str();
+            assert_eq!(Some(id), arg.get_long(), "id is the long name");
+            let homes = usize::from(Cmd::from_id(id).is_some())
+                + usize::from(row_of(id).is_some())
+                + usize::from(UNTRACKED.contains(&id));
+            assert_eq!(homes, 1, "{id}");
+        }
+        for row in &ROWS {
+            assert_eq!(row.rules.len(), COMMANDS.len(), "{}", row.name);
+            for id in row.ids {
+                assert!(table.get_arguments().any(|a| a.get_id() == *id), "{id}");
+            }
+        }
+        for (i, (_, cmd, _)) in COMMANDS.iter().enumerate() {
+            assert_eq!(cmd.column(), i);
+        }
+    }
+
+    #[test]
+    fn value_kinds_come_from_clap() {
+        let index = Index::get();
+        assert_eq!(index.short(b'L').unwrap().id, "list");
+        assert_eq!(index.short(b'l').unwrap().id, "list");
+        assert_eq!(index.short(b'L').unwrap().kind, ValueKind::Flag);
+        assert_eq!(index.short(b't').unwrap().kind, ValueKind::Required);
+        assert_eq!(index.short(b'p').unwrap().kind, ValueKind::Optional);
+        assert_eq!(index.long("syncid").unwrap().kind, ValueKind::Required);
+        assert!(index.long("list").is_some());
+        assert!(index.long("words").is_none());
+        assert!(index.long("add-ser").is_none());
+        assert!(index.short(b'q').is_none());
+    }
+
+    #[test]
+    fn clap_accepts_the_table() {
+        option_table().debug_assert();
+    }
+}
