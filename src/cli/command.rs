@@ -15,11 +15,20 @@ pub enum Command {
     /// `-C`
     Clear,
     /// `-a`
-    AddServer { service: ServiceKey, dest: Destination },
+    AddServer {
+        service: ServiceKey,
+        dest: Destination,
+    },
     /// `-e` (a full replace, like `-E`)
-    EditServer { service: ServiceKey, dest: Destination },
+    EditServer {
+        service: ServiceKey,
+        dest: Destination,
+    },
     /// `-d` (only the destination's address and port matter)
-    DeleteServer { service: ServiceKey, dest: Destination },
+    DeleteServer {
+        service: ServiceKey,
+        dest: Destination,
+    },
     /// `-L`, `-l`, or no arguments at all
     List(ListRequest),
     /// `-S`

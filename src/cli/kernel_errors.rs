@@ -24,8 +24,6 @@ pub enum Op {
     StopDaemon,
     /// Service dump, destination dump, single service lookup (`-L`, `-S`).
     List,
-    /// `--timeout` and `--daemon` queries (their failures print nothing).
-    Query,
 }
 
 /// The positive errno a failure stands for. Failures that are not kernel
@@ -89,7 +87,9 @@ fn strerror(errno: i32) -> String {
         if text.is_null() {
             return format!("Unknown error {errno}");
         }
-        std::ffi::CStr::from_ptr(text).to_string_lossy().into_owned()
+        std::ffi::CStr::from_ptr(text)
+            .to_string_lossy()
+            .into_owned()
     }
 }
 
@@ -99,8 +99,14 @@ mod tests {
 
     #[test]
     fn operation_specific_text_wins() {
-        assert_eq!(message(Op::AddService, libc::EEXIST), "Service already exists");
-        assert_eq!(message(Op::AddDest, libc::EEXIST), "Destination already exists");
+        assert_eq!(
+            message(Op::AddService, libc::EEXIST),
+            "Service already exists"
+        );
+        assert_eq!(
+            message(Op::AddDest, libc::EEXIST),
+            "Destination already exists"
+        );
         assert_eq!(message(Op::DeleteDest, libc::ESRCH), "Service not defined");
         assert_eq!(message(Op::DeleteService, libc::ESRCH), "No such service");
         assert_eq!(message(Op::StopDaemon, libc::ESRCH), "No daemon is running");
@@ -118,7 +124,10 @@ mod tests {
         );
         // EEXIST has no generic entry: strerror's text.
         assert_eq!(message(Op::EditService, libc::EEXIST), "File exists");
-        assert_eq!(message(Op::AddDest, libc::ERANGE), "Numerical result out of range");
+        assert_eq!(
+            message(Op::AddDest, libc::ERANGE),
+            "Numerical result out of range"
+        );
         assert_eq!(message(Op::StartDaemon, libc::ENODEV), "No such device");
     }
 }

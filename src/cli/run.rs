@@ -12,7 +12,7 @@ use ipvsadm::model::{Daemon, Destination, Service};
 
 use super::args::{self, ParseError};
 use super::command::{Command, ListRequest, ListView, SaveRequest};
-use super::kernel_errors::{errno_of, message, Op};
+use super::kernel_errors::{Op, errno_of, message};
 use super::views;
 use super::views::names::{NoNames, Resolver, SystemResolver};
 
@@ -187,7 +187,11 @@ fn resolver(numeric: bool) -> Box<dyn Resolver> {
     }
 }
 
-fn list(session: &mut Session, request: &ListRequest, mut out: &mut dyn Write) -> io::Result<Outcome> {
+fn list(
+    session: &mut Session,
+    request: &ListRequest,
+    mut out: &mut dyn Write,
+) -> io::Result<Outcome> {
     let resolver = resolver(request.numeric);
     let format = match request.view {
         ListView::Services(format) => format,
@@ -247,7 +251,11 @@ fn list(session: &mut Session, request: &ListRequest, mut out: &mut dyn Write) -
     }
 }
 
-fn save(session: &mut Session, request: &SaveRequest, mut out: &mut dyn Write) -> io::Result<Outcome> {
+fn save(
+    session: &mut Session,
+    request: &SaveRequest,
+    mut out: &mut dyn Write,
+) -> io::Result<Outcome> {
     let resolver = resolver(request.numeric);
     match table(&mut session.ipvs, true) {
         Ok(table) => {

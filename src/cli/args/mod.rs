@@ -12,7 +12,6 @@
 // On this branch main.rs does not call the parser yet, so the binary
 // reaches none of it. Remove this line once it does (run branch); the
 // items kept for others are marked one by one below.
-#![allow(dead_code, unused_imports)]
 
 mod error;
 mod help;

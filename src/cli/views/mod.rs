@@ -23,8 +23,6 @@
 //! - `resolver`: `&names::SystemResolver::new()` normally; with `-n` no
 //!   lookup is made, so `&names::NoNames` does as well.
 
-// The executor that calls these is not written yet.
-#![allow(dead_code)]
 
 pub mod config;
 pub mod conn;
