@@ -30,6 +30,14 @@
 # Before each tool's run of a case, IPVS is reset with the reference binary
 # (-C, --set 900 120 300, both sync daemons stopped, errors ignored).
 #
+# Parallelism: with DIFF_JOBS > 1 (default: the VM's CPU count) the cases are
+# dealt round-robin to that many workers, each in its own network namespace
+# (unshare -n, with lo up). IPVS state (services, timeouts, sync daemons,
+# connections) is per network namespace, so workers do not see each other;
+# both tools of one case always run in the same namespace. DIFF_JOBS=1 runs
+# everything in the caller's namespace. Reports are printed in case order
+# once all workers are done.
+#
 # --no-ipvs: the "kernel without IPVS" phase. The ip_vs module directory is
 # renamed for the duration of the run (hide_ipvs in tests/vm/lib.sh; ip_vs is
 # unloaded first if it can be), so both the reference's
@@ -50,6 +58,7 @@
 #   DIFF_TIMEOUT seconds per command line (default 60)
 #   DIFF_OUT     where transcripts are kept (default /tmp/diff)
 #   DIFF_VERBOSE=1  print a line for every case, not only failures
+#   DIFF_JOBS    parallel workers (default: number of CPUs)
 #
 # Exit status: 0 if every case passed and no [ignore] case passed; 1 if a
 # case failed or an [ignore] case passed (remove its tag); 2 on usage or
@@ -64,6 +73,104 @@ OURS_DIR=${OURS_DIR:-/ours/ipvsadm}
 DIFF_TIMEOUT=${DIFF_TIMEOUT:-60}
 DIFF_OUT=${DIFF_OUT:-/tmp/diff}
 
+bbs=/bin/busybox-static
+[ -x $bbs ] || bbs=/bin/busybox
+
+# Under TCG, exec of a dynamically linked program costs ~0.1 s, of the static
+# busybox ~0.02 s and a fork ~0.02 s; so the runner's own helpers are
+# busybox-static applets or builtins, lines run in a forked subshell (no new
+# sh), the watchdog is a forked `read -t`, and the reset is one reference run.
+
+reset_ipvs() {
+    printf -- '-C\n--set 900 120 300\n--stop-daemon master\n--stop-daemon backup\n' |
+        "$REF_DIR/ipvsadm" -R >/dev/null 2>&1
+}
+
+# emit FILE: FILE's bytes, plus a marker if they do not end in a newline
+emit() {
+    [ -s "$1" ] || return 0
+    $bbs cat "$1"
+    if [ -n "$($bbs tail -c 1 "$1")" ]; then
+        printf '\n%% no newline at end of output\n'
+    fi
+}
+
+# run_tool DIR CMDFILE TRANSCRIPT: run the case's lines with DIR first on PATH
+run_tool() {
+    [ "$no_ipvs" = 1 ] || reset_ipvs
+    # fresh scratch directory (same path for both tools)
+    set -- "$@" "$cwd"/* "$cwd"/.[!.]*
+    [ $# -gt 3 ] && { [ -e "$4" ] || [ -e "$5" ]; } && $bbs rm -rf "$cwd" && $bbs mkdir "$cwd"
+    cd "$cwd" || exit 2
+    : >"$3"
+    while IFS= read -r line <&3; do
+        # The line runs in a subshell with its own PATH (ash execs a final
+        # simple command in place, so that is what the watchdog kills after
+        # $DIFF_TIMEOUT seconds). fd 5 is a FIFO nobody writes: `read -t` on
+        # it is a sleep that costs no exec.
+        (PATH="$1:$base_path"; eval "$line") </dev/null >"$wd/out" 2>"$wd/err" 3<&- 5<&- &
+        pid=$!
+        (read -t "$DIFF_TIMEOUT" _ <&5; kill -9 $pid 2>/dev/null &&
+            echo "run-cases: killed after ${DIFF_TIMEOUT}s: $line" >&2) 3<&- &
+        dog=$!
+        wait $pid 2>/dev/null  # (ash would print "Killed")
+        rc=$?
+        kill $dog 2>/dev/null
+        {
+            printf '$ %s\n' "$line"
+            emit "$wd/out"
+            echo "--- stderr"
+            emit "$wd/err"
+            echo "--- exit $rc"
+        } >>"$3"
+    done 3<"$2"
+    cd / || exit 2
+}
+
+# worker INDEX: run the cases listed in INDEX; each leaves $DIFF_OUT/ID.result
+# (pass, fail, ignored, upass) and, when worth reporting, ID.report
+worker() {
+    wd=$DIFF_OUT/w.$$ cwd=/tmp/diff-cwd.$$
+    $bbs mkdir -p "$wd" "$cwd" && $bbs mkfifo "$wd/never" && exec 5<>"$wd/never" || exit 2
+    while IFS="$tab" read -r id ign file name <&4; do
+        r=$DIFF_OUT/$id
+        run_tool "$REF_DIR" "$DIFF_OUT/cases/$id.cmd" "$r.ref"
+        run_tool "$OURS_DIR" "$DIFF_OUT/cases/$id.cmd" "$r.ours"
+        if [ "$no_ipvs" = 1 ] && ipvs_loaded; then
+            echo "run-cases: ip_vs got loaded during \"$name\" in the no-IPVS phase" >&2
+            exit 2
+        fi
+        if $bbs cmp -s "$r.ref" "$r.ours"; then
+            if [ "$ign" = 1 ]; then
+                echo upass >"$r.result"
+                echo "UNEXPECTED PASS (remove [ignore]): $file: $name" >"$r.report"
+            else
+                echo pass >"$r.result"
+                echo "ok: $file: $name" >"$r.report"
+            fi
+        elif [ "$ign" = 1 ]; then
+            echo ignored >"$r.result"
+            echo "ignored: $file: $name" >"$r.report"
+        else
+            echo fail >"$r.result"
+            { echo "FAIL: $file: $name"
+              $bbs diff -u -L "reference ($file: $name)" -L "ours" "$r.ref" "$r.ours"
+              echo; } >"$r.report"
+        fi
+    done 4<"$1"
+    $bbs rm -rf "$wd" "$cwd"
+}
+
+tab=$(printf '\t')
+base_path=$tests/vm/bin:$PATH   # as_nobody lives in tests/vm/bin
+
+# A worker started by the main process below, already in its own namespace.
+if [ "$1" = --worker ]; then
+    ip link set lo up || exit 2
+    worker "$2"
+    exit 0
+fi
+
 no_ipvs=0
 if [ "$1" = --no-ipvs ]; then no_ipvs=1; shift; fi
 [ $# -ge 1 ] || { echo "usage: $0 [--no-ipvs] FILE..." >&2; exit 2; }
@@ -72,11 +179,7 @@ for f in "$@"; do
 done
 [ -x "$REF_DIR/ipvsadm" ] || { echo "run-cases: no reference at $REF_DIR/ipvsadm" >&2; exit 2; }
 [ -x "$OURS_DIR/ipvsadm" ] || echo "run-cases: warning: $OURS_DIR/ipvsadm does not exist; every case will differ" >&2
-
-# as_nobody lives in tests/vm/bin
-base_path=$tests/vm/bin:$PATH
-cwd=/tmp/diff-cwd
-rm -rf "$DIFF_OUT" && mkdir -p "$DIFF_OUT/cases" || exit 2
+$bbs rm -rf "$DIFF_OUT" && $bbs mkdir -p "$DIFF_OUT/cases" || exit 2
 
 # ---- parse all files into $DIFF_OUT/cases/NNNN.cmd plus an index of
 #      "NNNN<TAB>ignore(0|1)<TAB>file<TAB>name" lines
@@ -110,97 +213,64 @@ FNR == 1 { finish(); cur = ""; n = split(FILENAME, p, "/"); base = p[n] }
 END { finish(); if (!count) printf "" > (dir "/index"); exit bad ? 2 : 0 }
 ' "$@" || exit 2
 
-# ---- helpers
-# Under TCG, exec of a dynamically linked program costs ~0.1 s, of the static
-# busybox ~0.02 s and a fork ~0.02 s; so the runner's own helpers are
-# busybox-static applets, lines run in a forked subshell (no new sh), and the
-# reset is a single reference run.
-bbs=/bin/busybox-static
-[ -x $bbs ] || bbs=/bin/busybox
-
-reset_ipvs() {
-    printf -- '-C\n--set 900 120 300\n--stop-daemon master\n--stop-daemon backup\n' |
-        "$REF_DIR/ipvsadm" -R >/dev/null 2>&1
-}
-
-# emit FILE: FILE's bytes, plus a marker if they do not end in a newline
-emit() {
-    [ -s "$1" ] || return 0
-    $bbs cat "$1"
-    if [ -n "$($bbs tail -c 1 "$1")" ]; then
-        printf '\n%% no newline at end of output\n'
-    fi
-}
-
-# run_tool DIR CMDFILE TRANSCRIPT: run the case's lines with DIR first on PATH
-run_tool() {
-    [ $no_ipvs = 1 ] || reset_ipvs
-    rm -rf "$cwd" && mkdir -p "$cwd" && cd "$cwd" || exit 2
-    : >"$3"
-    while IFS= read -r line <&3; do
-        # The line runs in a subshell with its own PATH; a watchdog kills it
-        # after $DIFF_TIMEOUT seconds (the subshell execs a simple command
-        # itself, so that is the command that gets killed).
-        (PATH="$1:$base_path"; eval "$line") </dev/null >"$DIFF_OUT/out" 2>"$DIFF_OUT/err" 3<&- &
-        pid=$!
-        ($bbs sleep "$DIFF_TIMEOUT" && kill -9 $pid 2>/dev/null &&
-            echo "run-cases: killed after ${DIFF_TIMEOUT}s: $line" >&2) 3<&- &
-        dog=$!
-        wait $pid 2>/dev/null  # (ash would print "Killed")
-        rc=$?
-        kill $dog 2>/dev/null
-        {
-            printf '$ %s\n' "$line"
-            emit "$DIFF_OUT/out"
-            echo "--- stderr"
-            emit "$DIFF_OUT/err"
-            echo "--- exit $rc"
-        } >>"$3"
-    done 3<"$2"
-    cd / || exit 2
-}
-
 if [ $no_ipvs = 1 ]; then
     hide_ipvs || exit 2
     trap unhide_ipvs EXIT
     trap 'exit 130' INT TERM
 fi
 
-total=0 passed=0 failed=0 ignored=0 upass=0
-failed_names= upass_names=
-tab=$(printf '\t')
-while IFS="$tab" read -r id ign file name <&4; do
-    total=$((total + 1))
-    cmd=$DIFF_OUT/cases/$id.cmd
-    run_tool "$REF_DIR" "$cmd" "$DIFF_OUT/$id.ref"
-    run_tool "$OURS_DIR" "$cmd" "$DIFF_OUT/$id.ours"
-    if [ $no_ipvs = 1 ] && ipvs_loaded; then
-        echo "run-cases: ip_vs got loaded during \"$name\" in the no-IPVS phase" >&2
-        exit 2
+# ---- run
+jobs=${DIFF_JOBS:-$($bbs nproc)}
+ncases=$($bbs wc -l <"$DIFF_OUT/cases/index")
+[ "$jobs" -gt "$ncases" ] && jobs=$ncases
+if [ "$jobs" -gt 1 ]; then
+    $bbs awk -v n="$jobs" -v d="$DIFF_OUT" '{ print > (d "/shard." (NR - 1) % n) }' "$DIFF_OUT/cases/index"
+    export REF_DIR OURS_DIR DIFF_OUT DIFF_TIMEOUT no_ipvs
+    pids=
+    for shard in "$DIFF_OUT"/shard.*; do
+        $bbs unshare -n /bin/sh "$0" --worker "$shard" &
+        pids="$pids $!"
+    done
+    # progress every 30 s on long runs (results only appear at the end)
+    if [ "$ncases" -gt 40 ]; then
+        $bbs mkfifo "$DIFF_OUT/tick" && exec 6<>"$DIFF_OUT/tick"
+        (while read -t 30 _ <&6 || true; do
+            set -- "$DIFF_OUT"/*.result
+            [ -e "$1" ] || set --
+            echo "run-cases: $# of $ncases cases done" >&2
+        done) &
+        ticker=$!
     fi
-    if $bbs cmp -s "$DIFF_OUT/$id.ref" "$DIFF_OUT/$id.ours"; then
-        if [ "$ign" = 1 ]; then
-            ignored=$((ignored + 1)) upass=$((upass + 1))
-            upass_names="$upass_names  $file: $name
-"
-            echo "UNEXPECTED PASS (remove [ignore]): $file: $name"
-        else
-            passed=$((passed + 1))
-            [ "${DIFF_VERBOSE:-0}" = 1 ] && echo "ok: $file: $name"
-        fi
-    elif [ "$ign" = 1 ]; then
-        ignored=$((ignored + 1))
-        [ "${DIFF_VERBOSE:-0}" = 1 ] && echo "ignored: $file: $name"
-    else
-        failed=$((failed + 1))
+    for p in $pids; do wait "$p" || echo "run-cases: a worker failed" >&2; done
+    [ -n "${ticker:-}" ] && kill "$ticker"
+elif [ "$ncases" -gt 0 ]; then
+    worker "$DIFF_OUT/cases/index"
+fi
+
+# ---- report, in case order
+total=0 passed=0 failed=0 ignored=0 upass=0 missing=0
+failed_names= upass_names=
+while IFS="$tab" read -r id ign file name; do
+    total=$((total + 1))
+    r=$DIFF_OUT/$id
+    res=missing
+    [ -f "$r.result" ] && read -r res <"$r.result"
+    case $res in
+    pass) passed=$((passed + 1)) ;;
+    ignored) ignored=$((ignored + 1)) ;;
+    upass) ignored=$((ignored + 1)) upass=$((upass + 1))
+        upass_names="$upass_names  $file: $name
+" ;;
+    *)  failed=$((failed + 1))
         failed_names="$failed_names  $file: $name
 "
-        echo "FAIL: $file: $name"
-        $bbs diff -u -L "reference ($file: $name)" -L "ours" \
-            "$DIFF_OUT/$id.ref" "$DIFF_OUT/$id.ours"
-        echo
-    fi
-done 4<"$DIFF_OUT/cases/index"
+        [ "$res" = fail ] || echo "FAIL: $file: $name (not run: the worker died)" ;;
+    esac
+    case $res in
+    fail|upass) $bbs cat "$r.report" ;;
+    pass|ignored) [ "${DIFF_VERBOSE:-0}" = 1 ] && $bbs cat "$r.report" ;;
+    esac
+done <"$DIFF_OUT/cases/index"
 
 [ -n "$failed_names" ] && printf 'failed cases:\n%s' "$failed_names"
 [ -n "$upass_names" ] && printf 'ignored but passing (remove [ignore]):\n%s' "$upass_names"

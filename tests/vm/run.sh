@@ -24,7 +24,9 @@
 #   VM_BUILD=0     do not run `cargo build --release` first
 #   VM_PASS_ENV    names of extra environment variables to pass into the VM
 #                  (DIFF_*, OURS_DIR, REF_DIR, RUST_BACKTRACE, RUST_LOG always are)
-#   VM_MEM, VM_SMP qemu memory (MiB, default 1024) and CPUs (default 2)
+#   VM_MEM, VM_SMP qemu memory (MiB, default 1024) and CPUs (default: host
+#                  CPUs, 2..8)
+#   VM_CPU         qemu -cpu model (default max)
 #   VM_APPEND      extra kernel command line words
 #   VM_BOOTLOG=1   always show the kernel/firmware output before the script
 #
@@ -404,9 +406,14 @@ filter() {
     done
 }
 
+# One vCPU per host CPU (2..8): run-cases.sh runs that many workers.
+smp=${VM_SMP:-$(nproc)}
+[ "$smp" -lt 2 ] && smp=2
+[ "$smp" -gt 8 ] && smp=8
+
 set +e
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
-    -machine pc,accel=tcg -cpu "${VM_CPU:-max}" -m "${VM_MEM:-1024}" -smp "${VM_SMP:-2}" \
+    -machine pc,accel=tcg -cpu "${VM_CPU:-max}" -m "${VM_MEM:-1024}" -smp "$smp" \
     "${bios[@]}" -nodefaults -no-user-config -display none -serial stdio \
     -nic none -no-reboot \
     -kernel "$vmlinuz" -initrd "$cache/initrd.cpio" \
