@@ -17,6 +17,17 @@ fn main() {
     let mut argv = std::env::args_os().map(|arg| arg.to_string_lossy().into_owned());
     let argv0 = argv.next().unwrap_or_else(|| "ipvsadm".to_string());
     let args: Vec<String> = argv.collect();
+    // Our own subcommands (issue 5), chosen by an exact first word. In
+    // ipvsadm 1.31 a leading non-option word is only ever a leftover:
+    // every such command line fails (tryhelp or "unexpected argument"),
+    // except that popt acts on -h/--help/-v/--version as soon as it meets
+    // them, before it looks at leftovers; so the only 1.31 command lines
+    // that change meaning are `ipvsadm realserver|director ... --help`
+    // (and -v), which printed ipvsadm's general help and now print the
+    // subcommand's.
+    if let Some(word @ ("realserver" | "director")) = args.first().map(String::as_str) {
+        std::process::exit(cli::realserver::main(&argv0, word, &args[1..]));
+    }
     std::process::exit(ipvsadm_main(&argv0, &args));
 }
 

@@ -3,5 +3,6 @@
 pub mod args;
 pub mod command;
 pub mod kernel_errors;
+pub mod realserver;
 pub mod run;
 pub mod views;
