@@ -23,7 +23,6 @@
 //! - `resolver`: `&names::SystemResolver::new()` normally; with `-n` no
 //!   lookup is made, so `&names::NoNames` does as well.
 
-
 pub mod config;
 pub mod conn;
 pub mod labels;
