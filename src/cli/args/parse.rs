@@ -586,7 +586,11 @@ impl<'a> Typed<'a> {
             Cmd::Save => Command::Save(SaveRequest {
                 numeric: self.has("numeric"),
             }),
-            Cmd::Zero => Command::Zero(key),
+            // ipvsadm sends no service for an all-zero address and port
+            // (`-Z -t 0.0.0.0`, `-Z -t [::]:0`), which zeroes everything.
+            Cmd::Zero => Command::Zero(key.filter(
+                |k| !matches!(k, ServiceKey::Addr { addr, port: 0, .. } if addr.is_unspecified()),
+            )),
             Cmd::Set => Command::SetTimeouts(self.timeouts),
             Cmd::Restore => Command::Restore,
             Cmd::StartDaemon => Command::StartDaemon(Daemon {

@@ -816,6 +816,14 @@ fn other_commands() {
     assert_eq!(ok("-S -n"), Command::Save(SaveRequest { numeric: true }));
     assert_eq!(ok("-Sn"), Command::Save(SaveRequest { numeric: true }));
     assert_eq!(ok("-Z"), Command::Zero(None));
+    // An all-zero address and port means every service, as in ipvsadm.
+    assert_eq!(ok("-Z -t 0.0.0.0"), Command::Zero(None));
+    assert_eq!(ok("-Z -u 0.0.0.0:0"), Command::Zero(None));
+    assert_eq!(ok("-Z -t [::]:0"), Command::Zero(None));
+    assert_eq!(
+        ok("-Z -t 0.0.0.0:80"),
+        Command::Zero(Some(tcp("0.0.0.0", 80)))
+    );
     assert_eq!(
         ok("-Z -f 3"),
         Command::Zero(Some(ServiceKey::Fwmark {

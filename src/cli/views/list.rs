@@ -151,9 +151,11 @@ fn service_details(svc: &Service) -> String {
             }
             _ => {}
         }
-    }
-    if let Some(pe) = &svc.pe_name {
-        s.push_str(&format!(" pe {pe}"));
+        // ipvsadm 1.31 shows the engine only for persistent services
+        // (`-S` writes it whenever it is set).
+        if let Some(pe) = &svc.pe_name {
+            s.push_str(&format!(" pe {pe}"));
+        }
     }
     if svc.flags.has(ServiceFlags::ONEPACKET) {
         s.push_str(" ops");
@@ -411,6 +413,20 @@ mod tests {
         s.flags = ServiceFlags(ServiceFlags::PERSISTENT);
         s.timeout = 1;
         assert_eq!(line(&s), "TCP  [2001:db8::1]:80 wlc persistent 1\n");
+    }
+
+    #[test]
+    fn pe_only_with_persistence() {
+        let mut s = with_proto(Protocol::Udp, "10.0.0.1", 5060);
+        s.pe_name = Some("sip".into());
+        s.flags = ServiceFlags(ServiceFlags::ONEPACKET);
+        assert_eq!(line(&s), "UDP  10.0.0.1:5060 wlc ops\n");
+        s.flags = ServiceFlags(ServiceFlags::PERSISTENT | ServiceFlags::ONEPACKET);
+        s.timeout = 60;
+        assert_eq!(
+            line(&s),
+            "UDP  10.0.0.1:5060 wlc persistent 60 pe sip ops\n"
+        );
     }
 
     #[test]
