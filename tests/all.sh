@@ -6,5 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
+# The man page test renders it with groff; the completion test runs bash.
+if ! command -v groff >/dev/null; then
+    apt-get update && apt-get install -y groff-base
+fi
 cargo test
 tests/vm/test.sh

@@ -2,6 +2,8 @@
 
 pub mod args;
 pub mod command;
+#[cfg(test)]
+pub mod docs;
 pub mod kernel_errors;
 pub mod realserver;
 pub mod run;

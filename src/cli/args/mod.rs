@@ -18,7 +18,7 @@ mod help;
 mod lexer;
 mod lookup;
 mod parse;
-mod table;
+pub mod table;
 mod values;
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 //! [`option_table`] is a `clap::Command` with one `Arg` per ipvsadm option:
 //! short and long name, whether it takes a value (`num_args`), value name,
 //! help text and heading. The popt-style lexer looks options up in it, the
-//! help text is rendered from it, and the man page and completions will be
-//! generated from it (`clap_mangen`, `clap_complete`). Every arg id is the
-//! option's long name.
+//! help text is rendered from it, and the man page and completions are
+//! generated from it (`clap_mangen`, `clap_complete`, in `cli::docs`).
+//! Every arg id is the option's long name.
 //!
 //! What clap cannot carry, ipvsadm's command/option compatibility matrix
 //! and the names its messages use, hangs off the same ids in [`ROWS`] and
@@ -59,6 +59,21 @@ fn value(id: &'static str, name: &'static str, help: &'static str) -> Arg {
         .allow_hyphen_values(true)
         .value_name(name)
         .help(help)
+}
+
+/// The schedulers ipvsadm 1.31 documents (the kernel may know others).
+pub const SCHEDULERS: [&str; 13] = [
+    "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh",
+];
+pub const DAEMON_STATES: [&str; 2] = ["master", "backup"];
+pub const TUNNEL_TYPES: [&str; 3] = ["ipip", "gue", "gre"];
+
+/// Known values of an option, for the man page and the completions only:
+/// the lexer looks names up and never runs clap's value parsers, so a value
+/// outside the list (another scheduler the kernel has) is still accepted,
+/// and checked with ipvsadm's own messages.
+fn hints(values: &'static [&'static str]) -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(values)
 }
 
 /// ipvsadm's options as a `clap::Command`, in popt's table order.
@@ -137,12 +152,16 @@ pub fn option_table() -> clap::Command {
                 "master|backup",
                 "Start a connection sync daemon",
             )
+            .value_parser(hints(&DAEMON_STATES))
+            .hide_possible_values(true)
             .help_heading(H_COMMANDS),
             value(
                 "stop-daemon",
                 "master|backup",
                 "Stop a connection sync daemon",
             )
+            .value_parser(hints(&DAEMON_STATES))
+            .hide_possible_values(true)
             .help_heading(H_COMMANDS),
             value("tcp-service", "host[:port]", "TCP virtual service")
                 .short('t')
@@ -165,6 +184,8 @@ pub fn option_table() -> clap::Command {
                  or another the kernel knows (default wlc)",
             )
             .short('s')
+            .value_parser(hints(&SCHEDULERS))
+            .hide_possible_values(true)
             .help_heading(H_SERVICE_OPTS),
             Arg::new("persistent")
                 .long("persistent")
@@ -296,6 +317,8 @@ pub fn option_table() -> clap::Command {
             .help_heading(H_DAEMON_OPTS),
             flag("tun-info", "List with tunnel details").help_heading(H_LIST_OPTS),
             value("tun-type", "ipip|gue|gre", "Tunnel type (default ipip)")
+                .value_parser(hints(&TUNNEL_TYPES))
+                .hide_possible_values(true)
                 .help_heading(H_SERVER_OPTS),
             value("tun-port", "port", "GUE tunnel port, 1..65535").help_heading(H_SERVER_OPTS),
             flag("tun-nocsum", "Tunnel without checksum (the default)").help_heading(H_SERVER_OPTS),
