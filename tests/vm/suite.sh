@@ -5,7 +5,9 @@
 #  1. tests/diff/noipvs.cases with ip_vs made unloadable (run-cases.sh --no-ipvs)
 #  2. load ip_vs, every scheduler, the SIP persistence engine, ip_vs_ftp, ipip
 #  3. every other tests/diff/*.cases, in one run-cases.sh run
-#  4. Rust test binaries /bin-extra/kernel* (built by test.sh), one test at a
+#  4. the traffic tests, tests/net/run.sh (namespaces, real HTTP through
+#     NAT, DR and TUN services; only when no case files are given)
+#  5. Rust test binaries /bin-extra/kernel* (built by test.sh), one test at a
 #     time, ignored tests included (kernel tests are #[ignore] on the host)
 # Exits 1 if any step failed. Arguments, if any, replace the case files of
 # step 3 (paths relative to /tests), e.g. `run.sh vm/suite.sh diff/list.cases`.
@@ -35,6 +37,11 @@ if [ -n "$files" ]; then
     step "differential cases:$files"
     # shellcheck disable=SC2086 # word splitting wanted
     sh diff/run-cases.sh $files || fail=1
+fi
+
+if [ $# -eq 0 ]; then
+    step "traffic tests (net/run.sh)"
+    sh net/run.sh || fail=1
 fi
 
 for t in /bin-extra/kernel*; do
