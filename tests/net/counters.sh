@@ -179,7 +179,8 @@ ref -L -c -n | grep -q " $CLIENT_IP:0 " && net_ok "-c shows the persistence temp
 compare_views "$VIEWS_P"
 
 ours -C
-net_down
+# NET_KEEP=1 (net/run.sh): leave the namespaces for the next script
+[ "${NET_KEEP:-0}" = 1 ] || net_down
 if [ "$net_fails" = 0 ]; then echo "counters: PASSED"; exit 0; fi
 echo "counters: FAILED ($net_fails)"
 exit 1

@@ -34,6 +34,7 @@ method_case() { # METHOD FLAG
     net_log "method $m"
     net_up "$m" || { net_fail "$m: cannot build the topology"; return; }
     before1=$(rs_state rs1) before2=$(rs_state rs2)
+    case $before1 in *conf/all/arp_ignore:*) ;; *) net_fail "$m: rs_state is incomplete: $before1" ;; esac
 
     prepare_realserver "$m" "$VIP" rs1 && prepare_realserver "$m" "$VIP" rs2 ||
         net_fail "$m: prepare_realserver failed"
