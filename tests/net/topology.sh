@@ -121,7 +121,14 @@ net_up() {
             [ $1 = nat ] && echo "route add default via 192.168.10.254"
         } | ip -n "${rs% *}" -batch - || return 1
     done
-    ip netns exec director sh -c "echo $fwd >/proc/sys/net/ipv4/ip_forward"
+    # NAT needs forwarding on the director: our `director` subcommand turns
+    # it on (recorded) and its teardown puts back what was there before.
+    if [ $fwd = 1 ]; then
+        ip netns exec director "$OURS_IPVSADM" director setup --method nat >/dev/null
+    else
+        ip netns exec director "$OURS_IPVSADM" director teardown >/dev/null &&
+            ip netns exec director sh -c "echo 0 >/proc/sys/net/ipv4/ip_forward"
+    fi
 }
 
 # net_down: stop the httpds, delete the namespaces (their veths go with them)
