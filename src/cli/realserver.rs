@@ -16,7 +16,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use ipvsadm::client::Ipvs;
 use ipvsadm::model::{Destination, Service};
 use ipvsadm::realserver::director::{self, Facts, Level, Route};
-use ipvsadm::realserver::plan::{director_needs, realserver_needs};
+use ipvsadm::realserver::plan::{Needs, director_needs, realserver_needs};
 use ipvsadm::realserver::{
     self, Error, Host, Method, Report, State, StateDir, Step, Subject, Sysctl, SystemHost,
 };
@@ -293,16 +293,7 @@ fn rs_setup(out: &mut Out, m: &ArgMatches) -> Result<i32, Error> {
     };
     let iface = m.get_one::<String>("interface").map(String::as_str);
     let dry_run = m.get_flag("dry-run");
-    let needs = realserver_needs(vip, method, iface);
-    let mut host = SystemHost::new();
-    let report = realserver::setup(
-        &mut host,
-        &state_dir()?,
-        &needs,
-        dry_run,
-        &mut progress(out),
-    )?;
-    print_report(out, &report, dry_run);
+    let report = setup(out, &realserver_needs(vip, method, iface), dry_run)?;
     out.line(&match (dry_run, report.steps.is_empty()) {
         (true, true) => format!("{vip} is already set up for {method}; nothing would change"),
         (true, false) => "dry run: nothing was changed".to_string(),
@@ -310,6 +301,14 @@ fn rs_setup(out: &mut Out, m: &ArgMatches) -> Result<i32, Error> {
         (false, false) => format!("{vip} is set up for {method}"),
     });
     Ok(EXIT_OK)
+}
+
+/// Sets `needs` up on this host, printing each step and the report.
+fn setup(out: &mut Out, needs: &Needs, dry_run: bool) -> Result<Report, Error> {
+    let mut host = SystemHost::new();
+    let report = realserver::setup(&mut host, &state_dir()?, needs, dry_run, &mut progress(out))?;
+    print_report(out, &report, dry_run);
+    Ok(report)
 }
 
 fn rs_teardown(out: &mut Out, m: &ArgMatches) -> Result<i32, Error> {
@@ -337,16 +336,7 @@ fn teardown(out: &mut Out, subject: &Subject, dry_run: bool) -> Result<i32, Erro
 
 fn dir_setup(out: &mut Out, m: &ArgMatches) -> Result<i32, Error> {
     let dry_run = m.get_flag("dry-run");
-    let needs = director_needs(m.get_flag("ipv6"));
-    let mut host = SystemHost::new();
-    let report = realserver::setup(
-        &mut host,
-        &state_dir()?,
-        &needs,
-        dry_run,
-        &mut progress(out),
-    )?;
-    print_report(out, &report, dry_run);
+    let report = setup(out, &director_needs(m.get_flag("ipv6")), dry_run)?;
     out.line(&match (dry_run, report.steps.is_empty()) {
         (true, true) => "forwarding is already on for nat; nothing would change".to_string(),
         (true, false) => "dry run: nothing was changed".to_string(),
