@@ -13,7 +13,7 @@
 #   save      ipvsadm -S -n
 # and checks that the table each tool restored saves identically, and that
 # -L -n and -S -n print the same bytes with both tools.
-# Then start-up: SINGLE invocations of one `-A` each (from an empty table)
+# Start-up: SINGLE invocations of one `-A` each (from an empty table)
 # and SINGLE_LIST of `-L -n` on an empty table, in blocks of BLOCK per tool,
 # alternating.
 #
@@ -22,14 +22,15 @@
 # across runs.
 #
 # Environment (defaults in brackets):
-#   BENCH_SIZES "2000x10 20000x2"   BENCH_RUNS 3 (per op, sizes < 10000
+#   BENCH_SIZES "2000x10 startup 20000x2" (steps in order; "startup" is the
+#   single-invocation part)   BENCH_RUNS 3 (per op, sizes < 10000
 #   services)   BENCH_RUNS_LARGE 1  BENCH_SINGLE 1000  BENCH_SINGLE_LIST 200
 #   BENCH_BLOCK 100   REF_DIR /ref/ipvsadm   OURS_DIR /ours/ipvsadm
 . /tests/vm/lib.sh
 
 REF=${REF_DIR:-/ref/ipvsadm}/ipvsadm
 OURS=${OURS_DIR:-/ours/ipvsadm}/ipvsadm
-SIZES=${BENCH_SIZES:-2000x10 20000x2}
+SIZES=${BENCH_SIZES:-2000x10 startup 20000x2}
 RUNS=${BENCH_RUNS:-3}
 RUNS_LARGE=${BENCH_RUNS_LARGE:-1}
 SINGLE=${BENCH_SINGLE:-1000}
@@ -79,7 +80,7 @@ timed() {
 row() { # row OP SIZE REF_MS OURS_MS
     ratio=$(awk -v r="$3" -v o="$4" 'BEGIN { if (r > 0) printf "%.3f", o / r; else print "-" }')
     printf '| %-22s | %-9s | %9s | %9s | %6s |\n' "$1" "$2" "$3" "$4" "$ratio"
-    echo "$1|$2|$3|$4|$ratio" >>$W/results
+    echo "bench: result: $1 | $2 | $3 ms | $4 ms | $ratio" >&2
 }
 
 same() { # same WHAT FILE1 FILE2
@@ -92,53 +93,8 @@ same() { # same WHAT FILE1 FILE2
     fi
 }
 
-: >$W/results
-for size in $SIZES; do
-    ns=${size%x*}; nd=${size#*x}
-    runs=$RUNS; [ "$ns" -ge 10000 ] && runs=$RUNS_LARGE
-    gen "$ns" "$nd" >$W/rules
-    echo "bench: $size: $(wc -l <$W/rules) rule lines, $runs run(s) per tool and operation"
-    for name in restore_ref restore_ours list_ref list_ours stats_ref stats_ours save_ref save_ours; do
-        eval "best_$name="
-    done
-    i=0
-    while [ $i -lt "$runs" ]; do
-        $REF -C
-        timed restore_ref sh -c "$REF -R <$W/rules"
-        $REF -S -n >$W/table_ref
-        $REF -C
-        timed restore_ours sh -c "$OURS -R <$W/rules"
-        $REF -S -n >$W/table_ours
-        i=$((i + 1))
-    done
-    same "$size: table restored by ref / by ours" $W/table_ref $W/table_ours
-    i=0
-    while [ $i -lt "$runs" ]; do
-        timed list_ref $REF -L -n
-        timed list_ours $OURS -L -n
-        timed stats_ref $REF -L -n --stats
-        timed stats_ours $OURS -L -n --stats
-        timed save_ref $REF -S -n
-        timed save_ours $OURS -S -n
-        i=$((i + 1))
-    done
-    same "$size: -L -n" $W/list_ref.out $W/list_ours.out
-    same "$size: -S -n" $W/save_ref.out $W/save_ours.out
-    # --stats counters are all zero here (no traffic), so they compare too.
-    same "$size: -L -n --stats" $W/stats_ref.out $W/stats_ours.out
-    echo "bench: $size: done"
-    eval "r_restore_$ns=\$best_restore_ref o_restore_$ns=\$best_restore_ours"
-    {
-        row "restore (-R)" "$size" "$best_restore_ref" "$best_restore_ours"
-        row "list (-L -n)" "$size" "$best_list_ref" "$best_list_ours"
-        row "list --stats" "$size" "$best_stats_ref" "$best_stats_ours"
-        row "save (-S -n)" "$size" "$best_save_ref" "$best_save_ours"
-    } >>$W/table
-    $REF -C
-done
-
-# single TOOL N ARGS-PREFIX: N invocations; one -A per new service, or
-# N times the same command when ARGS-PREFIX is "list".
+# single_block TOOL FROM N WHAT: N invocations of TOOL; WHAT "add": one
+# -A each, services FROM.. ; WHAT "list": -L -n each.
 single_block() {
     _tool=$1 _from=$2 _n=$3 _what=$4
     _j=0
@@ -174,14 +130,65 @@ single() {
     echo "$_tr $_to"
 }
 
-if [ "$SINGLE" -gt 0 ]; then
-    set -- $(single add "$SINGLE")
-    row "single -A (start-up)" "${SINGLE}×" "$1" "$2" >>$W/table
-fi
-if [ "$SINGLE_LIST" -gt 0 ]; then
-    set -- $(single list "$SINGLE_LIST")
-    row "-L -n, empty table" "${SINGLE_LIST}×" "$1" "$2" >>$W/table
-fi
+startup() {
+    if [ "$SINGLE" -gt 0 ]; then
+        set -- $(single add "$SINGLE")
+        row "single -A (start-up)" "${SINGLE}×" "$1" "$2" >>$W/table
+    fi
+    if [ "$SINGLE_LIST" -gt 0 ]; then
+        set -- $(single list "$SINGLE_LIST")
+        row "-L -n, empty table" "${SINGLE_LIST}×" "$1" "$2" >>$W/table
+    fi
+}
+
+: >$W/table
+for size in $SIZES; do
+    if [ "$size" = startup ]; then
+        startup
+        continue
+    fi
+    ns=${size%x*}; nd=${size#*x}
+    runs=$RUNS; [ "$ns" -ge 10000 ] && runs=$RUNS_LARGE
+    gen "$ns" "$nd" >$W/rules
+    echo "bench: $size: $(wc -l <$W/rules) rule lines, $runs run(s) per tool and operation"
+    for name in restore_ref restore_ours list_ref list_ours stats_ref stats_ours save_ref save_ours; do
+        eval "best_$name="
+    done
+    i=0
+    while [ $i -lt "$runs" ]; do
+        $REF -C
+        timed restore_ref sh -c "$REF -R <$W/rules"
+        # (snapshots with ours: its -S is compared with the reference's below)
+        $OURS -S -n >$W/table_ref
+        $REF -C
+        timed restore_ours sh -c "$OURS -R <$W/rules"
+        $OURS -S -n >$W/table_ours
+        i=$((i + 1))
+    done
+    same "$size: table restored by ref / by ours" $W/table_ref $W/table_ours
+    i=0
+    while [ $i -lt "$runs" ]; do
+        timed list_ref $REF -L -n
+        timed list_ours $OURS -L -n
+        timed stats_ref $REF -L -n --stats
+        timed stats_ours $OURS -L -n --stats
+        timed save_ref $REF -S -n
+        timed save_ours $OURS -S -n
+        i=$((i + 1))
+    done
+    same "$size: -L -n" $W/list_ref.out $W/list_ours.out
+    same "$size: -S -n" $W/save_ref.out $W/save_ours.out
+    # --stats counters are all zero here (no traffic), so they compare too.
+    same "$size: -L -n --stats" $W/stats_ref.out $W/stats_ours.out
+    echo "bench: $size: done"
+    {
+        row "restore (-R)" "$size" "$best_restore_ref" "$best_restore_ours"
+        row "list (-L -n)" "$size" "$best_list_ref" "$best_list_ours"
+        row "list --stats" "$size" "$best_stats_ref" "$best_stats_ours"
+        row "save (-S -n)" "$size" "$best_save_ref" "$best_save_ours"
+    } >>$W/table
+    $REF -C
+done
 
 echo
 echo "| operation              | size      |    ref ms |   ours ms |  ratio |"
