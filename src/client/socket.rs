@@ -193,7 +193,9 @@ impl Socket {
     pub fn recv(&mut self, slot: usize, slots: usize, nonblock: bool) -> io::Result<Received<'_>> {
         let slots = slots.max(1);
         if self.rx.len() < slot * slots {
-            self.rx.resize(slot * slots, 0);
+            // A fresh zeroed allocation (calloc: untouched pages for large
+            // sizes) rather than `resize`, which would write every byte.
+            self.rx = vec![0; slot * slots];
         }
         let base = self.rx.as_mut_ptr();
         let mut iovs: Vec<libc::iovec> = (0..slots)
