@@ -2,34 +2,23 @@
 //! lookup per `Ipvs` value, with one method per IPVS command.
 //!
 //! Two layers. `Transport` moves request bodies (from `wire::Request`) and
-//! reply bodies; it has exactly two calls, "do with ack" and "dump", so the
-//! methods of `Ipvs` — which only pick a request and decode the replies —
-//! can be tested with a fake. `NetlinkTransport` is the real one: a plain
-//! `neli` socket handle with our own send/receive loop rather than
-//! `NlRouter`, which would spawn a thread for what is a short-lived CLI's
-//! strictly sequential traffic. Every message gets its own sequence number
-//! and replies are matched by it, so a later batched sender (many requests
-//! per `sendmsg`, acks matched by sequence) can sit beside these two calls.
+//! reply bodies: "do with ack", "dump", and a pipelined batch of "do"s, so
+//! the methods of `Ipvs` — which only pick a request and decode the replies
+//! — can be tested with a fake. `NetlinkTransport` is the real one: a raw
+//! socket (`socket`) with our own framing and receive loop, no thread and
+//! no per-message allocation beyond the reply bodies. Every message gets
+//! its own sequence number and replies are matched by it; `batch` sends
+//! many requests per `sendmsg` and matches their acks the same way.
 
-use std::io;
+mod batch;
+mod socket;
 
-use neli::{
-    ToBytes,
-    consts::{
-        genl::{CtrlAttr, CtrlCmd},
-        nl::{GenlId, NlmF, Nlmsg},
-        socket::NlFamily,
-    },
-    err::SocketError,
-    genl::{AttrTypeBuilder, GenlmsghdrBuilder, NlattrBuilder},
-    nl::{NlPayload, NlmsghdrBuilder},
-    socket::synchronous::NlSocketHandle,
-    types::{Buffer, GenlBuffer},
-    utils::Groups,
-};
+pub use batch::{Limits, ack_cost};
 
 use crate::model::{Daemon, Destination, Info, Service, ServiceKey, Timeouts};
 use crate::wire::{self, Request};
+
+use socket::{DUMP_SLOT, F_ACK, F_DUMP, F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_MIN_TYPE};
 
 /// Why a kernel operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -62,38 +51,62 @@ pub trait Transport {
     /// Sends `req` as a dump and returns every reply body, in kernel order,
     /// up to `NLMSG_DONE`.
     fn dump(&mut self, req: &Request) -> Result<Vec<Vec<u8>>>;
+
+    /// Like `dump`, but hands each reply body to `each` as it is read
+    /// instead of collecting copies; stops at the first error `each`
+    /// returns (the rest of the dump is still read and dropped).
+    fn dump_each(
+        &mut self,
+        req: &Request,
+        each: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
+        self.dump(req)?.iter().try_for_each(|b| each(b))
+    }
+
+    /// Sends every request as `request` would, but without waiting for
+    /// each ack before the next: the kernel still runs them in order, and
+    /// the results come back one per request, in order. Replies other than
+    /// acks are not expected (change requests have none).
+    fn batch(&mut self, reqs: &[Request]) -> Vec<Result<()>> {
+        reqs.iter().map(|r| self.request(r).map(drop)).collect()
+    }
 }
 
 /// The real transport: one netlink socket and the resolved family id.
 pub struct NetlinkTransport {
-    sock: NlSocketHandle,
+    sock: socket::Socket,
     family: u16,
     seq: u32,
+    /// Set once `batch` has raised the socket buffers.
+    limits: Option<Limits>,
+    tx: Vec<u8>,
 }
 
-/// `CTRL_ATTR_FAMILY_ID` in a CTRL_CMD_NEWFAMILY reply.
+/// `CTRL_CMD_GETFAMILY`, `CTRL_ATTR_FAMILY_ID`, `CTRL_ATTR_FAMILY_NAME`
+/// and nlctrl's fixed id `GENL_ID_CTRL`.
+const CTRL_CMD_GETFAMILY: u8 = 3;
 const CTRL_ATTR_FAMILY_ID: u16 = 1;
+const CTRL_ATTR_FAMILY_NAME: u16 = 2;
+const GENL_ID_CTRL: u16 = 0x10;
 
-fn socket_error(e: SocketError) -> Error {
-    match e {
-        SocketError::Io(io) => Error::Io(match io.raw_os_error() {
-            Some(code) => io::Error::from_raw_os_error(code),
-            None => io::Error::new(io.kind(), io.to_string()),
-        }),
-        other => Error::Malformed(other.to_string()),
-    }
-}
+/// Socket buffers asked for before a batch (the kernel doubles them):
+/// a few thousand requests per `sendmsg`.
+const BATCH_BUFFER: usize = 4 << 20;
+
+/// Datagrams read per `recvmmsg` for "do"s and dumps: a reply and its ack,
+/// or dump parts and `NLMSG_DONE`, usually come together.
+const REPLY_SLOTS: usize = 4;
 
 impl NetlinkTransport {
     /// Opens the socket and resolves the `IPVS` family. Resolving asks
     /// nlctrl, which also makes the kernel try to autoload ip_vs.
     pub fn connect() -> Result<NetlinkTransport> {
-        let sock = NlSocketHandle::connect(NlFamily::Generic, None, Groups::empty())
-            .map_err(socket_error)?;
         let mut t = NetlinkTransport {
-            sock,
+            sock: socket::Socket::open()?,
             family: 0,
             seq: 0,
+            limits: None,
+            tx: Vec::with_capacity(256),
         };
         t.family = t.resolve_family(wire::FAMILY_NAME)?;
         Ok(t)
@@ -105,111 +118,131 @@ impl NetlinkTransport {
     }
 
     fn resolve_family(&mut self, name: &str) -> Result<u16> {
-        let genl = GenlmsghdrBuilder::<CtrlCmd, CtrlAttr>::default()
-            .cmd(CtrlCmd::Getfamily)
-            .version(2)
-            .attrs(
-                std::iter::once(
-                    NlattrBuilder::default()
-                        .nla_type(
-                            AttrTypeBuilder::default()
-                                .nla_type(CtrlAttr::FamilyName)
-                                .build()
-                                .map_err(|e| Error::Malformed(e.to_string()))?,
-                        )
-                        .nla_payload(name)
-                        .build()
-                        .map_err(|e| Error::Malformed(e.to_string()))?,
-                )
-                .collect::<GenlBuffer<_, _>>(),
-            )
-            .build()
-            .map_err(|e| Error::Malformed(e.to_string()))?;
-        let mut body = io::Cursor::new(Vec::new());
-        genl.to_bytes(&mut body)
-            .map_err(|e| Error::Malformed(e.to_string()))?;
-        let seq = self.send(
-            GenlId::Ctrl.into(),
-            NlmF::REQUEST | NlmF::ACK,
-            body.into_inner(),
-        )?;
-        let replies = match self.collect(seq) {
-            // nlctrl answers ENOENT for a family it does not know.
-            Err(Error::Kernel(libc::ENOENT)) => return Err(Error::FamilyNotFound),
-            other => other?,
-        };
-        for body in &replies {
+        let mut w = wire::AttrWriter::new();
+        w.cstr(CTRL_ATTR_FAMILY_NAME, name);
+        let body = [&[CTRL_CMD_GETFAMILY, 2, 0, 0][..], &w.into_bytes()].concat();
+        let seq = self.send(GENL_ID_CTRL, F_REQUEST | F_ACK, &body)?;
+        let mut id = None;
+        let got = self.collect(seq, &mut |body| {
             let reply = wire::Reply::parse(body)?;
             for a in wire::attrs(reply.attrs) {
                 let a = a?;
                 if a.kind == CTRL_ATTR_FAMILY_ID {
-                    return a.u16();
+                    id = Some(a.u16()?);
                 }
             }
+            Ok(())
+        });
+        match got {
+            // nlctrl answers ENOENT for a family it does not know.
+            Err(Error::Kernel(libc::ENOENT)) => Err(Error::FamilyNotFound),
+            Err(e) => Err(e),
+            Ok(()) => id.ok_or(Error::FamilyNotFound),
         }
-        Err(Error::FamilyNotFound)
     }
 
     /// Sends one message and returns its sequence number.
-    fn send(&mut self, nl_type: u16, flags: NlmF, body: Vec<u8>) -> Result<u32> {
+    fn send(&mut self, nl_type: u16, flags: u16, body: &[u8]) -> Result<u32> {
         self.seq = self.seq.wrapping_add(1);
-        let msg = NlmsghdrBuilder::default()
-            .nl_type(nl_type)
-            .nl_flags(flags)
-            .nl_seq(self.seq)
-            .nl_payload(NlPayload::Payload(Buffer::from(body)))
-            .build()
-            .map_err(|e| Error::Malformed(e.to_string()))?;
-        self.sock.send(&msg).map_err(socket_error)?;
+        self.tx.clear();
+        socket::frame(&mut self.tx, nl_type, flags, self.seq, &[body]);
+        self.sock.send(&self.tx)?;
+        Ok(self.seq)
+    }
+
+    fn send_request(&mut self, req: &Request, flags: u16) -> Result<u32> {
+        self.seq = self.seq.wrapping_add(1);
+        self.tx.clear();
+        let genl = [u8::from(req.cmd), wire::GENL_VERSION, 0, 0];
+        socket::frame(
+            &mut self.tx,
+            self.family,
+            flags,
+            self.seq,
+            &[&genl, &req.attrs],
+        );
+        self.sock.send(&self.tx)?;
         Ok(self.seq)
     }
 
     /// Reads replies to message `seq` until its ack (a "do") or
-    /// `NLMSG_DONE` (a dump). Messages for other sequence numbers are left
-    /// over from an earlier request that failed half-way; they are skipped.
-    fn collect(&mut self, seq: u32) -> Result<Vec<Vec<u8>>> {
-        let mut bodies = Vec::new();
+    /// `NLMSG_DONE` (a dump), handing each reply body to `each`. Messages
+    /// for other sequence numbers are left over from an earlier request
+    /// that failed half-way; they are skipped. After an error from `each`
+    /// the rest is still read, so the socket stays in step.
+    fn collect(&mut self, seq: u32, each: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        let mut outcome = Ok(());
         loop {
-            let (msgs, _) = self.sock.recv::<u16, Buffer>().map_err(socket_error)?;
-            for msg in msgs {
-                let msg = msg.map_err(socket_error)?;
-                if *msg.nl_seq() != seq {
-                    continue;
-                }
-                let kind = *msg.nl_type();
-                match msg.nl_payload() {
-                    NlPayload::Err(e) => return Err(Error::Kernel(e.error().wrapping_neg())),
-                    NlPayload::Ack(_) => return Ok(bodies),
-                    NlPayload::DumpExtAck(e) if *e.error() != 0 => {
-                        return Err(Error::Kernel(e.error().wrapping_neg()));
+            let got = self.sock.recv(DUMP_SLOT, REPLY_SLOTS, false)?;
+            for d in got.datagrams() {
+                for m in socket::messages(d) {
+                    let m = m.map_err(Error::Malformed)?;
+                    if m.seq != seq {
+                        continue;
                     }
-                    _ if kind == u16::from(Nlmsg::Done) => return Ok(bodies),
-                    NlPayload::Payload(p) if kind != u16::from(Nlmsg::Noop) => {
-                        bodies.push(p.as_ref().to_vec());
+                    match m.kind {
+                        NLMSG_ERROR | NLMSG_DONE => {
+                            let code = m.code().unwrap_or(0);
+                            return if code != 0 {
+                                Err(Error::Kernel(code.wrapping_neg()))
+                            } else {
+                                outcome
+                            };
+                        }
+                        k if k >= NLMSG_MIN_TYPE && outcome.is_ok() => outcome = each(m.payload),
+                        _ => {}
                     }
-                    _ => {}
                 }
             }
             // Neither the ack nor NLMSG_DONE yet: a dump spans datagrams.
         }
     }
+
+    /// Raises the socket buffers once, for batches.
+    fn batch_limits(&mut self) -> Limits {
+        *self.limits.get_or_insert_with(|| {
+            let rcv = self.sock.grow_buffer(true, BATCH_BUFFER);
+            let snd = self.sock.grow_buffer(false, BATCH_BUFFER);
+            self.sock.cap_acks();
+            Limits::from_buffers(snd, rcv)
+        })
+    }
 }
 
 impl Transport for NetlinkTransport {
     fn request(&mut self, req: &Request) -> Result<Vec<Vec<u8>>> {
-        let seq = self.send(self.family, NlmF::REQUEST | NlmF::ACK, req.encode())?;
-        self.collect(seq)
+        let seq = self.send_request(req, F_REQUEST | F_ACK)?;
+        let mut bodies = Vec::new();
+        self.collect(seq, &mut |b| {
+            bodies.push(b.to_vec());
+            Ok(())
+        })?;
+        Ok(bodies)
     }
 
     fn dump(&mut self, req: &Request) -> Result<Vec<Vec<u8>>> {
+        let mut bodies = Vec::new();
+        self.dump_each(req, &mut |b| {
+            bodies.push(b.to_vec());
+            Ok(())
+        })?;
+        Ok(bodies)
+    }
+
+    fn dump_each(
+        &mut self,
+        req: &Request,
+        each: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
         // ipvsadm also sets ACK on dumps; the kernel sends no ack after a
         // successful dump, only an error reply if the dump cannot start.
-        let seq = self.send(
-            self.family,
-            NlmF::REQUEST | NlmF::ACK | NlmF::DUMP,
-            req.encode(),
-        )?;
-        self.collect(seq)
+        let seq = self.send_request(req, F_REQUEST | F_ACK | F_DUMP)?;
+        self.collect(seq, each)
+    }
+
+    fn batch(&mut self, reqs: &[Request]) -> Vec<Result<()>> {
+        let limits = self.batch_limits();
+        batch::run(&mut self.sock, self.family, &mut self.seq, limits, reqs)
     }
 }
 
@@ -228,6 +261,12 @@ impl Ipvs {
     /// An `Ipvs` over any transport (tests use a fake one).
     pub fn with_transport(transport: Box<dyn Transport>) -> Ipvs {
         Ipvs { transport }
+    }
+
+    /// Any change request (built with `wire::Request`'s constructors),
+    /// sent on its own; its replies, if any, are dropped.
+    pub fn change(&mut self, req: &Request) -> Result<()> {
+        self.transport.request(req).map(drop)
     }
 
     /// A "do" whose replies we do not need.
@@ -275,11 +314,13 @@ impl Ipvs {
 
     /// GET_SERVICE dump, in kernel order.
     pub fn services(&mut self) -> Result<Vec<Service>> {
+        let mut services = Vec::new();
         self.transport
-            .dump(&Request::get_services())?
-            .iter()
-            .map(|b| wire::decode_service_reply(b))
-            .collect()
+            .dump_each(&Request::get_services(), &mut |b| {
+                services.push(wire::decode_service_reply(b)?);
+                Ok(())
+            })?;
+        Ok(services)
     }
 
     /// GET_SERVICE for one service; `Kernel(ESRCH)` when it does not exist.
@@ -291,11 +332,20 @@ impl Ipvs {
     /// gives an empty list, not an error.
     pub fn destinations(&mut self, key: &ServiceKey) -> Result<Vec<Destination>> {
         let family = key.family();
+        let mut dests = Vec::new();
         self.transport
-            .dump(&Request::get_dests(key))?
-            .iter()
-            .map(|b| wire::decode_dest_reply(b, family))
-            .collect()
+            .dump_each(&Request::get_dests(key), &mut |b| {
+                dests.push(wire::decode_dest_reply(b, family)?);
+                Ok(())
+            })?;
+        Ok(dests)
+    }
+
+    /// Many change requests (built with `wire::Request`'s constructors),
+    /// pipelined: the kernel runs them in order, exactly as if each were
+    /// sent after the previous one's ack; one result per request.
+    pub fn apply(&mut self, reqs: &[Request]) -> Vec<Result<()>> {
+        self.transport.batch(reqs)
     }
 
     /// NEW_DEST.

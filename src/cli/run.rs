@@ -5,10 +5,11 @@
 //! Output goes to a caller-supplied `Write` (stdout, buffered); messages go
 //! straight to stderr, as C's unbuffered stderr does.
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, Read, Write};
 
 use ipvsadm::client::{Error, Ipvs};
 use ipvsadm::model::{Daemon, Destination, Service};
+use ipvsadm::wire::Request;
 
 use super::args::{self, ParseError};
 use super::command::{Command, ListRequest, ListView, SaveRequest};
@@ -92,44 +93,22 @@ pub fn execute(
     out: &mut dyn Write,
     restoring: bool,
 ) -> io::Result<Outcome> {
-    let ipvs = &mut session.ipvs;
-    let change = |result: Result<(), Error>, op: Op| match result {
-        Ok(()) => Outcome::Status(0),
-        Err(err) => {
-            eprintln!("{}", message(op, errno_of(&err)));
-            Outcome::Status(255)
-        }
-    };
     Ok(match command {
         Command::Help | Command::Version => write_about(command, argv0, out)?,
-        Command::AddService(svc) => change(ipvs.add_service(svc), Op::AddService),
-        Command::EditService(svc) => change(ipvs.edit_service(svc), Op::EditService),
-        Command::DeleteService(key) => change(ipvs.delete_service(key), Op::DeleteService),
-        Command::Clear => change(ipvs.flush(), Op::Flush),
-        Command::AddServer { service, dest } => {
-            change(ipvs.add_destination(service, dest), Op::AddDest)
-        }
-        Command::EditServer { service, dest } => {
-            change(ipvs.edit_destination(service, dest), Op::EditDest)
-        }
-        Command::DeleteServer { service, dest } => {
-            change(ipvs.delete_destination(service, dest), Op::DeleteDest)
-        }
-        Command::Zero(key) => change(ipvs.zero(key.as_ref()), Op::Zero),
-        Command::SetTimeouts(t) => change(ipvs.set_timeouts(t), Op::SetTimeouts),
-        Command::StartDaemon(d) => change(ipvs.start_daemon(d), Op::StartDaemon),
-        Command::StopDaemon { state, syncid } => {
-            let daemon = Daemon {
-                state: *state,
-                mcast_ifn: String::new(),
-                syncid: *syncid,
-                sync_maxlen: 0,
-                mcast_group: None,
-                mcast_port: 0,
-                mcast_ttl: 0,
-            };
-            change(ipvs.stop_daemon(&daemon), Op::StopDaemon)
-        }
+        Command::AddService(_)
+        | Command::EditService(_)
+        | Command::DeleteService(_)
+        | Command::Clear
+        | Command::AddServer { .. }
+        | Command::EditServer { .. }
+        | Command::DeleteServer { .. }
+        | Command::Zero(_)
+        | Command::SetTimeouts(_)
+        | Command::StartDaemon(_)
+        | Command::StopDaemon { .. } => match change_request(command) {
+            Some((req, op)) => Outcome::Status(change_status(op, session.ipvs.change(&req))),
+            None => Outcome::Status(0),
+        },
         Command::List(request) => list(session, request, out)?,
         Command::Save(request) => save(session, request, out)?,
         Command::Restore => {
@@ -142,6 +121,50 @@ pub fn execute(
             }
         }
     })
+}
+
+/// The kernel request of a plain change command (`-A -E -D -C -a -e -d -Z
+/// --set --start-daemon --stop-daemon`) and the operation that words its
+/// errors; `None` for everything else.
+pub fn change_request(command: &Command) -> Option<(Request, Op)> {
+    Some(match command {
+        Command::AddService(svc) => (Request::new_service(svc), Op::AddService),
+        Command::EditService(svc) => (Request::set_service(svc), Op::EditService),
+        Command::DeleteService(key) => (Request::del_service(key), Op::DeleteService),
+        Command::Clear => (Request::flush(), Op::Flush),
+        Command::AddServer { service, dest } => (Request::new_dest(service, dest), Op::AddDest),
+        Command::EditServer { service, dest } => (Request::set_dest(service, dest), Op::EditDest),
+        Command::DeleteServer { service, dest } => {
+            (Request::del_dest(service, dest), Op::DeleteDest)
+        }
+        Command::Zero(key) => (Request::zero(key.as_ref()), Op::Zero),
+        Command::SetTimeouts(t) => (Request::set_config(t), Op::SetTimeouts),
+        Command::StartDaemon(d) => (Request::new_daemon(d), Op::StartDaemon),
+        Command::StopDaemon { state, syncid } => {
+            let daemon = Daemon {
+                state: *state,
+                mcast_ifn: String::new(),
+                syncid: *syncid,
+                sync_maxlen: 0,
+                mcast_group: None,
+                mcast_port: 0,
+                mcast_ttl: 0,
+            };
+            (Request::del_daemon(&daemon), Op::StopDaemon)
+        }
+        _ => return None,
+    })
+}
+
+/// A change's exit status, printing ipvsadm's message if it failed.
+fn change_status(op: Op, result: Result<(), Error>) -> i32 {
+    match result {
+        Ok(()) => 0,
+        Err(err) => {
+            eprintln!("{}", message(op, errno_of(&err)));
+            255
+        }
+    }
 }
 
 /// `-h` and `-v`: printed on stdout, and the process ends with 0 (also in
@@ -294,25 +317,55 @@ fn connections(
 /// `-R`: each line of `input` is a command line of its own, run through
 /// the same parser. The status is that of the last line run; validation
 /// errors stop everything, kernel and option errors do not.
+///
+/// Consecutive plain changes are not sent one by one but queued and sent
+/// pipelined (`Ipvs::apply`); their errors are printed afterwards, in line
+/// order, with the same words. Nothing else can tell the difference,
+/// because the queue is sent and its errors printed ("flushed") before
+/// anything that could observe the kernel or print:
+/// - any line that is not a plain change (listing, save, help, version, a
+///   parse error of any kind, a nested `-R`) — so its output comes after
+///   the earlier lines' errors and sees their effect, and a validation
+///   error stops the restore with every earlier line applied;
+/// - every read of `input` that could wait: a line is never held back
+///   while we wait for the next one (someone may be typing, or a script
+///   may be waiting to see it applied), as ipvsadm applies each line
+///   before it reads on;
+/// - the end of input, and every `MAX_QUEUED` lines (memory bound; the
+///   transport cuts its own datagrams to its socket buffers).
 pub fn restore(
     session: &mut Session,
     argv0: &str,
-    input: &mut dyn BufRead,
+    input: &mut dyn Read,
     out: &mut dyn Write,
 ) -> io::Result<Outcome> {
     let mut status = 0;
-    let mut line = Vec::new();
+    let mut queue = Queue::default();
+    let mut lines = Lines::default();
     loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
-            break;
-        }
-        let text = String::from_utf8_lossy(&line);
+        let Some(line) = lines.next_line() else {
+            if lines.eof {
+                break;
+            }
+            queue.flush(&mut session.ipvs, &mut status);
+            lines.fill(input)?;
+            continue;
+        };
+        let text = String::from_utf8_lossy(line);
         let words = args::restore_line_args(&text);
         if words.is_empty() {
             continue;
         }
-        let outcome = match args::parse(argv0, &words) {
+        let parsed = args::parse(argv0, &words);
+        if let Some((req, op)) = parsed.as_ref().ok().and_then(change_request) {
+            queue.push(req, op);
+            if queue.ops.len() >= MAX_QUEUED {
+                queue.flush(&mut session.ipvs, &mut status);
+            }
+            continue;
+        }
+        queue.flush(&mut session.ipvs, &mut status);
+        let outcome = match parsed {
             Ok(command) => execute(session, argv0, &command, out, true)?,
             Err(err) => report_parse_error(&err),
         };
@@ -321,5 +374,345 @@ pub fn restore(
             Outcome::Exit(code) => return Ok(Outcome::Exit(code)),
         }
     }
+    queue.flush(&mut session.ipvs, &mut status);
     Ok(Outcome::Status(status))
+}
+
+/// Changes queued at most before they are sent.
+const MAX_QUEUED: usize = 8192;
+
+/// Change requests read but not yet sent, with what words their errors.
+#[derive(Default)]
+struct Queue {
+    reqs: Vec<Request>,
+    ops: Vec<Op>,
+}
+
+impl Queue {
+    fn push(&mut self, req: Request, op: Op) {
+        self.reqs.push(req);
+        self.ops.push(op);
+    }
+
+    /// Sends the queue; prints each failure's message in line order and
+    /// sets `status` to the last line's.
+    fn flush(&mut self, ipvs: &mut Ipvs, status: &mut i32) {
+        if self.reqs.is_empty() {
+            return;
+        }
+        let mut results = ipvs.apply(&self.reqs).into_iter();
+        let mut stderr = io::stderr().lock();
+        for op in &self.ops {
+            // One result per request; were one missing, the line would
+            // count as failed rather than silently pass.
+            let result = results
+                .next()
+                .unwrap_or_else(|| Err(Error::Malformed("no result".into())));
+            *status = match result {
+                Ok(()) => 0,
+                Err(err) => {
+                    // ipvsadm's stderr is unbuffered: one write per message.
+                    let _ = writeln!(stderr, "{}", message(*op, errno_of(&err)));
+                    255
+                }
+            };
+        }
+        self.reqs.clear();
+        self.ops.clear();
+    }
+}
+
+/// `input` cut into lines, read in large blocks.
+#[derive(Default)]
+struct Lines {
+    buf: Vec<u8>,
+    /// Start of the first line not yet returned.
+    start: usize,
+    eof: bool,
+}
+
+impl Lines {
+    /// Bytes asked for per read.
+    const BLOCK: usize = 256 * 1024;
+
+    /// The next whole line already read (with its newline), or the last
+    /// one at end of input; `None` when more must be read first.
+    fn next_line(&mut self) -> Option<&[u8]> {
+        let rest = &self.buf[self.start..];
+        let len = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => i + 1,
+            None if self.eof && !rest.is_empty() => rest.len(),
+            None => return None,
+        };
+        let line = &self.buf[self.start..self.start + len];
+        self.start += len;
+        Some(line)
+    }
+
+    /// One read from `input` (it may wait), after dropping what was used.
+    fn fill(&mut self, input: &mut dyn Read) -> io::Result<()> {
+        self.buf.drain(..self.start);
+        self.start = 0;
+        let have = self.buf.len();
+        self.buf.resize(have + Self::BLOCK, 0);
+        let n = loop {
+            match input.read(&mut self.buf[have..]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        self.buf.truncate(have + *n.as_ref().unwrap_or(&0));
+        self.eof = n? == 0;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use ipvsadm::client::{Result as KResult, Transport};
+    use ipvsadm::model::Info;
+    use ipvsadm::wire::Cmd;
+
+    use super::*;
+
+    /// What the fake kernel and the fake input saw, in order.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    enum Event {
+        Do(Cmd),
+        Dump(Cmd),
+        Batch(Vec<Cmd>),
+        Read,
+    }
+
+    #[derive(Clone, Default)]
+    struct Log(Rc<RefCell<Vec<Event>>>);
+
+    impl Log {
+        fn push(&self, e: Event) {
+            self.0.borrow_mut().push(e);
+        }
+        fn take(&self) -> Vec<Event> {
+            std::mem::take(&mut self.0.borrow_mut())
+        }
+    }
+
+    /// A kernel that accepts everything except requests whose attribute
+    /// bytes are listed in `fail` (answered with EEXIST).
+    struct FakeKernel {
+        log: Log,
+        fail: Vec<Request>,
+    }
+
+    impl FakeKernel {
+        fn answer(&self, req: &Request) -> KResult<()> {
+            if self.fail.contains(req) {
+                Err(Error::Kernel(libc::EEXIST))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    impl Transport for FakeKernel {
+        fn request(&mut self, req: &Request) -> KResult<Vec<Vec<u8>>> {
+            self.log.push(Event::Do(req.cmd));
+            self.answer(req).map(|()| Vec::new())
+        }
+        fn dump(&mut self, req: &Request) -> KResult<Vec<Vec<u8>>> {
+            self.log.push(Event::Dump(req.cmd));
+            Ok(Vec::new())
+        }
+        fn batch(&mut self, reqs: &[Request]) -> Vec<KResult<()>> {
+            self.log
+                .push(Event::Batch(reqs.iter().map(|r| r.cmd).collect()));
+            reqs.iter().map(|r| self.answer(r)).collect()
+        }
+    }
+
+    /// Input handed out in the given pieces, one per read, logged.
+    struct Pieces {
+        log: Log,
+        pieces: Vec<String>,
+    }
+
+    impl Read for Pieces {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.log.push(Event::Read);
+            if self.pieces.is_empty() {
+                return Ok(0);
+            }
+            let p = self.pieces.remove(0);
+            buf[..p.len()].copy_from_slice(p.as_bytes());
+            Ok(p.len())
+        }
+    }
+
+    fn command(line: &str) -> Command {
+        let words = args::restore_line_args(line);
+        args::parse("ipvsadm", &words).unwrap()
+    }
+
+    fn req(line: &str) -> Request {
+        change_request(&command(line)).unwrap().0
+    }
+
+    /// Runs a restore of `pieces`; returns the outcome, stdout and events.
+    fn restore_of(pieces: &[&str], fail: &[&str]) -> (Outcome, String, Vec<Event>) {
+        let log = Log::default();
+        let kernel = FakeKernel {
+            log: log.clone(),
+            fail: fail.iter().map(|l| req(l)).collect(),
+        };
+        let mut session = Session {
+            ipvs: Ipvs::with_transport(Box::new(kernel)),
+            info: Info {
+                version: 0x010201,
+                conn_tab_size: 4096,
+            },
+        };
+        let mut input = Pieces {
+            log: log.clone(),
+            pieces: pieces.iter().map(|p| p.to_string()).collect(),
+        };
+        let mut out = Vec::new();
+        let outcome = restore(&mut session, "ipvsadm", &mut input, &mut out).unwrap();
+        (outcome, String::from_utf8(out).unwrap(), log.take())
+    }
+
+    const A1: &str = "-A -t 10.0.0.1:80 -s rr\n";
+    const A2: &str = "-A -t 10.0.0.2:80 -s rr\n";
+    const D1: &str = "-a -t 10.0.0.1:80 -r 192.168.0.1:80 -m\n";
+
+    use Cmd::{GetService, NewDest, NewService};
+    use Event::{Batch, Dump, Read as Rd};
+
+    #[test]
+    fn consecutive_changes_go_in_one_batch_in_line_order() {
+        let input = &format!("{A1}{D1}\n  \n{A2}");
+        let (outcome, out, events) = restore_of(&[input], &[]);
+        assert_eq!(outcome, Outcome::Status(0));
+        assert_eq!(out, "");
+        assert_eq!(
+            events,
+            vec![Rd, Batch(vec![NewService, NewDest, NewService]), Rd]
+        );
+    }
+
+    #[test]
+    fn the_status_is_the_last_lines_even_inside_a_batch() {
+        let input = &format!("{A1}{A1}{A2}");
+        // Both A1 lines fail (EEXIST), the last one succeeds: status 0.
+        let (outcome, _, _) = restore_of(&[input], &[A1]);
+        assert_eq!(outcome, Outcome::Status(0));
+        let input = &format!("{A2}{A1}");
+        let (outcome, _, _) = restore_of(&[input], &[A1]);
+        assert_eq!(outcome, Outcome::Status(255));
+    }
+
+    #[test]
+    fn a_listing_is_a_barrier() {
+        let input = &format!("{A1}{D1}-L -n\n{A2}");
+        let (outcome, out, events) = restore_of(&[input], &[]);
+        assert_eq!(outcome, Outcome::Status(0));
+        assert!(out.starts_with("IP Virtual Server version 1.2.1"), "{out}");
+        assert_eq!(
+            events,
+            vec![
+                Rd,
+                Batch(vec![NewService, NewDest]),
+                Dump(GetService),
+                Batch(vec![NewService]),
+                Rd
+            ]
+        );
+    }
+
+    #[test]
+    fn a_validation_error_stops_after_the_earlier_lines_are_applied() {
+        let bad = "-A -t 10.0.0.3:80 -s rr -w 5\n";
+        let err = args::parse("ipvsadm", &args::restore_line_args(bad)).unwrap_err();
+        assert!(!err.is_popt());
+        let input = &format!("{A1}{D1}{bad}{A2}");
+        let (outcome, _, events) = restore_of(&[input], &[]);
+        assert_eq!(outcome, Outcome::Exit(err.exit_code()));
+        assert_eq!(events, vec![Rd, Batch(vec![NewService, NewDest])]);
+    }
+
+    #[test]
+    fn a_popt_error_is_a_barrier_and_the_restore_goes_on() {
+        let bad = "-A -t 10.0.0.3:80 -s\n";
+        let input = &format!("{A1}{bad}{A2}");
+        let (outcome, _, events) = restore_of(&[input], &[]);
+        assert_eq!(outcome, Outcome::Status(0));
+        assert_eq!(
+            events,
+            vec![Rd, Batch(vec![NewService]), Batch(vec![NewService]), Rd]
+        );
+        // The popt error as last line gives its status, after the batch.
+        let input = &format!("{A1}{bad}");
+        let (outcome, _, _) = restore_of(&[input], &[]);
+        assert_eq!(outcome, Outcome::Status(255));
+    }
+
+    #[test]
+    fn help_version_and_nested_restore_end_it_after_the_batch() {
+        for (line, code) in [("-h\n", 0), ("-v\n", 0), ("-R\n", 255)] {
+            let input = &format!("{A1}{line}{A2}");
+            let (outcome, _, events) = restore_of(&[input], &[]);
+            assert_eq!(outcome, Outcome::Exit(code), "{line}");
+            assert_eq!(events, vec![Rd, Batch(vec![NewService])], "{line}");
+        }
+    }
+
+    #[test]
+    fn queued_lines_are_sent_before_any_read_that_may_wait() {
+        // A line cut in two by the reads is joined; what was whole before
+        // the second read went out before it.
+        let (outcome, _, events) = restore_of(&[A1, "-A -t 10.0.0.2:", "80 -s rr\n", D1], &[]);
+        assert_eq!(outcome, Outcome::Status(0));
+        assert_eq!(
+            events,
+            vec![
+                Rd,
+                Batch(vec![NewService]),
+                Rd,
+                Rd,
+                Batch(vec![NewService]),
+                Rd,
+                Batch(vec![NewDest]),
+                Rd
+            ]
+        );
+        // A last line without a newline still runs.
+        let (_, _, events) = restore_of(&["-A -t 10.0.0.2:80 -s rr"], &[]);
+        assert_eq!(events, vec![Rd, Rd, Batch(vec![NewService])]);
+    }
+
+    #[test]
+    fn single_commands_are_not_batched() {
+        let log = Log::default();
+        let kernel = FakeKernel {
+            log: log.clone(),
+            fail: vec![],
+        };
+        let mut session = Session {
+            ipvs: Ipvs::with_transport(Box::new(kernel)),
+            info: Info {
+                version: 0,
+                conn_tab_size: 0,
+            },
+        };
+        let outcome = execute(
+            &mut session,
+            "ipvsadm",
+            &command(A1),
+            &mut Vec::new(),
+            false,
+        );
+        assert_eq!(outcome.unwrap(), Outcome::Status(0));
+        assert_eq!(log.take(), vec![Event::Do(NewService)]);
+    }
 }

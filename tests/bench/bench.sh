@@ -1,0 +1,220 @@
+#!/bin/sh
+# tests/bench/bench.sh: the reference ipvsadm against ours on large tables,
+# run INSIDE the test VM (host entry point: tests/bench/run.sh, or
+# `tests/vm/run.sh bench/bench.sh`). A benchmark, not a test: it prints
+# times and ratios; it fails only if the two tools' outputs differ.
+#
+# For each size SERVICESxDESTS it generates one rule file (-A lines, each
+# followed by its -a lines) and measures, alternating reference and ours
+# (reference first), best of RUNS runs each:
+#   restore   ipvsadm -R < rules, into a fresh network namespace (so an
+#             empty IPVS table; BENCH_SETTLE seconds pause after each, as
+#             the kernel tears the namespace down in the background)
+#   list      ipvsadm -L -n
+#   stats     ipvsadm -L -n --stats
+#   save      ipvsadm -S -n
+# and checks that the table each tool restored saves identically, and that
+# -L -n and -S -n print the same bytes with both tools.
+# Start-up: SINGLE invocations of one `-A` each (from an empty table)
+# and SINGLE_LIST of `-L -n` on an empty table, in blocks of BLOCK per tool,
+# alternating.
+#
+# Timing: /proc/uptime (10 ms steps; every measured span is far longer).
+# The CPU may be shared, so compare ratios within one run, not times
+# across runs.
+#
+# Environment (defaults in brackets):
+#   BENCH_SIZES "2000x10 startup 20000x2" (steps in order; "startup" is the
+#   single-invocation part)   BENCH_RUNS 3 (per op, sizes < 10000
+#   services)   BENCH_RUNS_LARGE 1  BENCH_SINGLE 1000  BENCH_SINGLE_LIST 200
+#   BENCH_BLOCK 100   BENCH_SETTLE 5   REF_DIR /ref/ipvsadm   OURS_DIR /ours/ipvsadm
+. /tests/vm/lib.sh
+
+REF=${REF_DIR:-/ref/ipvsadm}/ipvsadm
+OURS=${OURS_DIR:-/ours/ipvsadm}/ipvsadm
+SIZES=${BENCH_SIZES:-2000x10 startup 20000x2}
+RUNS=${BENCH_RUNS:-3}
+RUNS_LARGE=${BENCH_RUNS_LARGE:-1}
+SINGLE=${BENCH_SINGLE:-1000}
+SINGLE_LIST=${BENCH_SINGLE_LIST:-200}
+BLOCK=${BENCH_BLOCK:-100}
+SETTLE=${BENCH_SETTLE:-5}
+W=/tmp/bench
+mkdir -p $W
+fail=0
+
+ipvs_loaded || load_ipvs >/dev/null || exit 2
+
+# Milliseconds since boot.
+now() {
+    read -r up _ </proc/uptime
+    echo $((${up%.*} * 1000 + 1${up#*.}0 - 1000))
+}
+
+# gen SERVICES DESTS: rules in the order ipvsadm -S writes them.
+gen() {
+    awk -v ns="$1" -v nd="$2" 'BEGIN {
+        for (s = 0; s < ns; s++) {
+            vip = "10." int(s / 62500) "." int(s / 250) % 250 "." s % 250 + 1 ":80"
+            print "-A -t " vip " -s wlc"
+            for (d = 0; d < nd; d++)
+                print "-a -t " vip " -r 172.16." d "." s % 250 + 1 ":8080 -m -w 1"
+        }
+    }'
+}
+
+# best NAME MS: remember the smallest time per NAME (shell variables).
+best() {
+    eval "cur=\${best_$1:-}"
+    if [ -z "$cur" ] || [ "$2" -lt "$cur" ]; then eval "best_$1=$2"; fi
+}
+
+# timed NAME CMD...: run CMD (stdout to $W/NAME.out), record its time.
+timed() {
+    _name=$1; shift
+    _t0=$(now)
+    "$@" >"$W/$_name.out" 2>"$W/$_name.err"
+    _rc=$?
+    _t1=$(now)
+    [ $_rc = 0 ] || { echo "bench: $* exited $_rc" >&2; head -n 3 "$W/$_name.err" >&2; fail=1; }
+    best "$_name" $((_t1 - _t0))
+}
+
+row() { # row OP SIZE REF_MS OURS_MS
+    ratio=$(awk -v r="$3" -v o="$4" 'BEGIN { if (r > 0) printf "%.3f", o / r; else print "-" }')
+    printf '| %-22s | %-9s | %9s | %9s | %6s |\n' "$1" "$2" "$3" "$4" "$ratio"
+    echo "bench: result: $1 | $2 | $3 ms | $4 ms | $ratio" >&2
+}
+
+same() { # same WHAT FILE1 FILE2
+    if cmp -s "$2" "$3"; then
+        echo "bench: identical: $1 ($(wc -l <"$2") lines)"
+    else
+        echo "bench: DIFFERENT: $1" >&2
+        diff "$2" "$3" | head -n 10 >&2
+        fail=1
+    fi
+}
+
+# single_block TOOL FROM N WHAT: N invocations of TOOL; WHAT "add": one
+# -A each, services FROM.. ; WHAT "list": -L -n each.
+single_block() {
+    _tool=$1 _from=$2 _n=$3 _what=$4
+    _j=0
+    while [ $_j -lt "$_n" ]; do
+        if [ "$_what" = add ]; then
+            _s=$((_from + _j))
+            $_tool -A -t "10.200.$((_s / 250)).$((_s % 250 + 1)):80" -s rr || return 1
+        else
+            $_tool -L -n >/dev/null || return 1
+        fi
+        _j=$((_j + 1))
+    done
+}
+
+# single WHAT TOTAL: TOTAL invocations per tool in blocks of BLOCK,
+# alternating; the table is cleared before each block. Prints ref and ours
+# total ms.
+single() {
+    _what=$1 _total=$2 _done=0 _tr=0 _to=0
+    while [ $_done -lt "$_total" ]; do
+        _n=$BLOCK; [ $((_done + _n)) -gt "$_total" ] && _n=$((_total - _done))
+        for _t in ref ours; do
+            $REF -C
+            [ $_t = ref ] && _bin=$REF || _bin=$OURS
+            _t0=$(now)
+            single_block "$_bin" "$_done" "$_n" "$_what" || { echo "bench: $_t $_what failed" >&2; fail=1; }
+            _t1=$(now)
+            if [ $_t = ref ]; then _tr=$((_tr + _t1 - _t0)); else _to=$((_to + _t1 - _t0)); fi
+        done
+        _done=$((_done + _n))
+    done
+    $REF -C
+    echo "$_tr $_to"
+}
+
+startup() {
+    if [ "$SINGLE" -gt 0 ]; then
+        set -- $(single add "$SINGLE")
+        row "single -A (start-up)" "${SINGLE}×" "$1" "$2" >>$W/table
+    fi
+    if [ "$SINGLE_LIST" -gt 0 ]; then
+        set -- $(single list "$SINGLE_LIST")
+        row "-L -n, empty table" "${SINGLE_LIST}×" "$1" "$2" >>$W/table
+    fi
+}
+
+: >$W/table
+# restore1.sh TOOL RULES SNAPSHOT OURS, run in a fresh network namespace:
+# prints the ms of `TOOL -R <RULES`, saves the table with OURS -S -n (its -S
+# is compared with the reference's below). A fresh namespace per run, not
+# -C: flushed destinations stay in the kernel's per-namespace "trash" for a
+# minute, and every NEW_DEST scans that list, so a restore right after a
+# flush of the same table measures the kernel's trash walk, not the tool.
+cat >$W/restore1.sh <<'EOS'
+ip link set lo up
+read -r a _ </proc/uptime
+"$1" -R <"$2" >/dev/null 2>"$2.err" || { head -n 3 "$2.err" >&2; exit 1; }
+read -r b _ </proc/uptime
+"$4" -S -n >"$3"
+ms() { echo $((${1%.*} * 1000 + 1${1#*.}0 - 1000)); }
+echo $(($(ms "$b") - $(ms "$a")))
+EOS
+for size in $SIZES; do
+    if [ "$size" = startup ]; then
+        startup
+        continue
+    fi
+    ns=${size%x*}; nd=${size#*x}
+    runs=$RUNS; [ "$ns" -ge 10000 ] && runs=$RUNS_LARGE
+    gen "$ns" "$nd" >$W/rules
+    echo "bench: $size: $(wc -l <$W/rules) rule lines, $runs run(s) per tool and operation"
+    for name in restore_ref restore_ours list_ref list_ours stats_ref stats_ours save_ref save_ours; do
+        eval "best_$name="
+    done
+    i=0
+    while [ $i -lt "$runs" ]; do
+        for t in ref ours; do
+            [ $t = ref ] && bin=$REF || bin=$OURS
+            ms=$(unshare -n sh $W/restore1.sh "$bin" $W/rules $W/table_$t "$OURS")
+            [ -n "$ms" ] || { echo "bench: $t -R failed" >&2; fail=1; ms=0; }
+            best restore_$t "$ms"
+            sleep "$SETTLE"
+        done
+        i=$((i + 1))
+    done
+    # The table listed below, restored in this namespace.
+    $REF -C
+    $REF -R <$W/rules
+    same "$size: table restored by ref / by ours" $W/table_ref $W/table_ours
+    i=0
+    while [ $i -lt "$runs" ]; do
+        timed list_ref $REF -L -n
+        timed list_ours $OURS -L -n
+        timed stats_ref $REF -L -n --stats
+        timed stats_ours $OURS -L -n --stats
+        timed save_ref $REF -S -n
+        timed save_ours $OURS -S -n
+        i=$((i + 1))
+    done
+    same "$size: -L -n" $W/list_ref.out $W/list_ours.out
+    same "$size: -S -n" $W/save_ref.out $W/save_ours.out
+    # --stats counters are all zero here (no traffic), so they compare too.
+    same "$size: -L -n --stats" $W/stats_ref.out $W/stats_ours.out
+    echo "bench: $size: done"
+    {
+        row "restore (-R)" "$size" "$best_restore_ref" "$best_restore_ours"
+        row "list (-L -n)" "$size" "$best_list_ref" "$best_list_ours"
+        row "list --stats" "$size" "$best_stats_ref" "$best_stats_ours"
+        row "save (-S -n)" "$size" "$best_save_ref" "$best_save_ours"
+    } >>$W/table
+    $REF -C
+done
+
+echo
+echo "| operation              | size      |    ref ms |   ours ms |  ratio |"
+echo "|------------------------|-----------|-----------|-----------|--------|"
+cat $W/table
+echo
+[ $fail = 0 ] && echo "bench: outputs identical" || echo "bench: FAILED (see above)"
+exit $fail
