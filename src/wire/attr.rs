@@ -7,8 +7,9 @@
 //! what Debian's ipvsadm sends. A few dozen lines that write exactly those
 //! bytes are easier to check than neli's generic serialisers, and the reader
 //! can promise what we need most: any byte sequence from the kernel yields a
-//! value or `Malformed`, never a panic. neli still owns the socket, the
-//! netlink header and the family lookup (see `client`).
+//! value or `Malformed`, never a panic. The socket, the netlink header and
+//! the family lookup are `client`'s (see `client/socket.rs` for why that is
+//! our own framing too, not neli's socket handle).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
