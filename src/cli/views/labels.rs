@@ -1,9 +1,26 @@
 //! Words shared by the listing and the save format: scheduler flag names,
-//! forwarding methods, tunnel descriptions.
+//! persistence masks, forwarding methods, tunnel descriptions.
+
+use std::net::Ipv4Addr;
 
 use ipvsadm::model::{
-    Destination, ForwardMethod, Service, ServiceFlags, TUN_FLAG_CSUM, TUN_FLAG_REMCSUM, TunnelType,
+    Destination, Family, ForwardMethod, Service, ServiceFlags, TUN_FLAG_CSUM, TUN_FLAG_REMCSUM,
+    TunnelType, default_netmask,
 };
+
+/// The persistence mask of `svc` as both views print it (dotted for IPv4,
+/// a prefix length for IPv6), or `None` when it is the default /32 or /128.
+pub fn netmask_text(svc: &Service) -> Option<String> {
+    let family = svc.key.family();
+    if svc.netmask == default_netmask(family) {
+        return None;
+    }
+    Some(match family {
+        Family::Inet => Ipv4Addr::from(svc.netmask).to_string(),
+        // 1.31 prints the prefix with %d.
+        Family::Inet6 => (svc.netmask as i32).to_string(),
+    })
+}
 
 /// Names of the scheduler flag bits set on `svc`, in bit order (0x08,
 /// 0x10, 0x20). `sh` and `mh` name the first two after themselves; the

@@ -7,11 +7,10 @@
 //! the third scheduler flag named for `sh`/`mh` (D4).
 
 use std::io::{self, Write};
-use std::net::Ipv4Addr;
 
 use ipvsadm::model::{Destination, Info, Protocol, Service, ServiceFlags, ServiceKey};
 
-use super::labels::{forward_name, sched_flag_names, tunnel_info};
+use super::labels::{forward_name, netmask_text, sched_flag_names, tunnel_info};
 use super::names::{Resolver, addr_port, cut};
 use super::numbers::scaled;
 use crate::cli::command::ServiceFormat;
@@ -142,14 +141,8 @@ fn service_details(svc: &Service) -> String {
     }
     if svc.is_persistent() {
         s.push_str(&format!(" persistent {}", svc.timeout));
-        match svc.key.family() {
-            ipvsadm::model::Family::Inet if svc.netmask != 0xffff_ffff => {
-                s.push_str(&format!(" mask {}", Ipv4Addr::from(svc.netmask)));
-            }
-            ipvsadm::model::Family::Inet6 if svc.netmask != 128 => {
-                s.push_str(&format!(" mask {}", svc.netmask as i32));
-            }
-            _ => {}
+        if let Some(mask) = netmask_text(svc) {
+            s.push_str(&format!(" mask {mask}"));
         }
         // ipvsadm 1.31 shows the engine only for persistent services
         // (`-S` writes it whenever it is set).

@@ -6,13 +6,12 @@
 //! scheduler flag written by name so `-b` is never empty (D4).
 
 use std::io::{self, Write};
-use std::net::Ipv4Addr;
 
 use ipvsadm::model::{
     Destination, Family, ForwardMethod, Protocol, Service, ServiceFlags, ServiceKey,
 };
 
-use super::labels::{forward_switch, sched_flag_names, tunnel_options};
+use super::labels::{forward_switch, netmask_text, sched_flag_names, tunnel_options};
 use super::list::protocol_of;
 use super::names::{Resolver, addr_port};
 
@@ -56,14 +55,8 @@ pub fn write_service(
     let mut line = format!("-A {operand} -s {}", svc.scheduler);
     if svc.is_persistent() {
         line.push_str(&format!(" -p {}", svc.timeout));
-        match svc.key.family() {
-            Family::Inet if svc.netmask != 0xffff_ffff => {
-                line.push_str(&format!(" -M {}", Ipv4Addr::from(svc.netmask)));
-            }
-            Family::Inet6 if svc.netmask != 128 => {
-                line.push_str(&format!(" -M {}", svc.netmask as i32));
-            }
-            _ => {}
+        if let Some(mask) = netmask_text(svc) {
+            line.push_str(&format!(" -M {mask}"));
         }
     }
     if let Some(pe) = &svc.pe_name {
