@@ -23,6 +23,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 pub use plan::{Finding, Needs, Observed, Step};
+use state::Lock;
 pub use state::{State, StateDir, Subject};
 pub use sysctl::Sysctl;
 pub use system::SystemHost;
@@ -259,6 +260,17 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
+/// The start of a setup or teardown that will change the host: privileges
+/// first (without them even the record cannot be written), then the lock
+/// on the records. A dry run needs neither.
+fn begin_change(host: &mut dyn Host, dir: &StateDir, dry_run: bool) -> Result<Option<Lock>> {
+    if dry_run {
+        return Ok(None);
+    }
+    host.check_may_change()?;
+    Ok(Some(dir.lock()?))
+}
+
 /// Sets `needs` up. In a dry run nothing is written, not even the record.
 /// `progress` hears about each step as it is done.
 pub fn setup(
@@ -268,12 +280,7 @@ pub fn setup(
     dry_run: bool,
     progress: &mut dyn FnMut(&Step),
 ) -> Result<Report> {
-    // Privileges are the first check: without them even the record
-    // cannot be written.
-    if !dry_run {
-        host.check_may_change()?;
-    }
-    let _lock = if dry_run { None } else { Some(dir.lock()?) };
+    let _lock = begin_change(host, dir, dry_run)?;
     let existing = dir.load(&needs.subject)?;
     let mut plan = plan::plan_setup(needs, &observe(host, &needs.sysctls)?, existing.as_ref())?;
     if dry_run {
@@ -329,10 +336,7 @@ pub fn teardown(
     dry_run: bool,
     progress: &mut dyn FnMut(&Step),
 ) -> Result<Report> {
-    if !dry_run {
-        host.check_may_change()?;
-    }
-    let _lock = if dry_run { None } else { Some(dir.lock()?) };
+    let _lock = begin_change(host, dir, dry_run)?;
     let Some(mine) = dir.load(subject)? else {
         return Ok(Report {
             steps: Vec::new(),
