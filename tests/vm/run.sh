@@ -14,6 +14,7 @@
 #   /ref/ipvsadm/ipvsadm   Debian bookworm's ipvsadm 1:1.31-1+b1 (the reference)
 #   /ours/ipvsadm/ipvsadm  target/release/ipvsadm (if it exists)
 #   /bin-extra/            executables listed in $VM_EXTRA_BINS
+#   /files-extra/          files listed in $VM_EXTRA_FILES (copied as they are)
 #   /tests                 a copy of the project's tests/ directory
 #   busybox applets, iproute2 `ip`, strace, kernel modules (ip_vs NOT loaded;
 #   source /tests/vm/lib.sh and call load_ipvs).
@@ -21,6 +22,8 @@
 # Environment:
 #   VM_TIMEOUT     seconds before the VM is killed (default 1200)
 #   VM_EXTRA_BINS  space-separated host executables to put in /bin-extra
+#   VM_EXTRA_FILES space-separated host files to put in /files-extra (no
+#                  library copying; e.g. a .deb for tests/deb/vm.sh)
 #   VM_BUILD=0     do not run `cargo build --release` first
 #   VM_PASS_ENV    names of extra environment variables to pass into the VM
 #                  (DIFF_*, OURS_DIR, REF_DIR, RUST_BACKTRACE, RUST_LOG always are)
@@ -331,6 +334,13 @@ for b in ${VM_EXTRA_BINS:-}; do
     [ -x "$b" ] || die "VM_EXTRA_BINS: $b is not an executable"
     copy_bin "$ov" "$b" "/bin-extra/$(basename "$b")"
 done
+if [ -n "${VM_EXTRA_FILES:-}" ]; then
+    mkdir -p "$ov/files-extra"
+    for f in $VM_EXTRA_FILES; do
+        [ -f "$f" ] || die "VM_EXTRA_FILES: $f is not a file"
+        cp "$f" "$ov/files-extra/"
+    done
+fi
 cp -r "$root/tests" "$ov/tests"
 
 # The script: a path under tests/ runs from /tests, any other host file is
