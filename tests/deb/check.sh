@@ -8,7 +8,8 @@
 # the unit), `systemd-analyze verify` of the unit when systemd-analyze is
 # there, `sh -n` of every script. Then, unless DEB_VM=0, the package
 # against the real kernel: tests/vm/run.sh deb/vm.sh (unit start/stop,
-# helpers, maintainer scripts; see that file).
+# helpers, maintainer scripts; see that file). Last, as root, dpkg itself
+# installs it over Debian's ipvsadm in a scratch root (deb/replace.sh).
 #
 # cargo-deb is pinned and installed once into target/tools.
 set -euo pipefail
@@ -154,6 +155,14 @@ if [ "${DEB_VM:-1}" != 0 ]; then
         bad "the package in the VM (deb/vm.sh)"
     fi
     rm -rf "$tree"
+fi
+
+# dpkg itself: replacing Debian's ipvsadm, conffile hand-over, purge
+# (needs root for the chroot dpkg runs maintainer scripts in).
+if [ "$(id -u)" = 0 ]; then
+    if tests/deb/replace.sh "$deb"; then ok "replacing Debian's ipvsadm (deb/replace.sh)"; else bad "deb/replace.sh"; fi
+else
+    echo "skip deb/replace.sh (needs root)"
 fi
 
 if [ $fail = 0 ]; then echo "deb/check.sh: PASSED"; else echo "deb/check.sh: FAILED"; fi
