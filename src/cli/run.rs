@@ -184,21 +184,34 @@ fn list_failure(err: &Error) -> Outcome {
     Outcome::Exit(1)
 }
 
-/// Every service with its destinations, sorted unless asked not to.
-fn table(ipvs: &mut Ipvs, sort: bool) -> Result<Vec<(Service, Vec<Destination>)>, Error> {
-    let mut services = ipvs.services()?;
+/// Every service with its destinations, sorted unless asked not to, each
+/// handed to `each` as soon as its destinations are read — as 1.31
+/// prints, so a failure half-way leaves the services before it printed
+/// (and memory stays one service's worth however big the table).
+/// The outer error is `each`'s (writing), the inner one the kernel's.
+fn each_service(
+    ipvs: &mut Ipvs,
+    sort: bool,
+    mut each: impl FnMut(&Service, &[Destination]) -> io::Result<()>,
+) -> io::Result<Result<(), Error>> {
+    let mut services = match ipvs.services() {
+        Ok(services) => services,
+        Err(err) => return Ok(Err(err)),
+    };
     if sort {
         views::sort::services(&mut services);
     }
-    let mut table = Vec::with_capacity(services.len());
-    for svc in services {
-        let mut dests = ipvs.destinations(&svc.key)?;
+    for svc in &services {
+        let mut dests = match ipvs.destinations(&svc.key) {
+            Ok(dests) => dests,
+            Err(err) => return Ok(Err(err)),
+        };
         if sort {
             views::sort::destinations(&mut dests);
         }
-        table.push((svc, dests));
+        each(svc, &dests)?;
     }
-    Ok(table)
+    Ok(Ok(()))
 }
 
 /// How names are printed: looked up, or (`-n`) never.
@@ -263,15 +276,13 @@ fn list(
     }
     views::list::write_header(&mut out, &session.info)?;
     views::list::write_titles(&mut out, format)?;
-    match table(&mut session.ipvs, request.sort) {
-        Ok(table) => {
-            for (svc, dests) in &table {
-                views::list::write_service(&mut out, svc, dests, &options, &*resolver)?;
-            }
-            Ok(Outcome::Status(0))
-        }
-        Err(err) => Ok(list_failure(&err)),
-    }
+    let listed = each_service(&mut session.ipvs, request.sort, |svc, dests| {
+        views::list::write_service(&mut out, svc, dests, &options, &*resolver)
+    })?;
+    Ok(match listed {
+        Ok(()) => Outcome::Status(0),
+        Err(err) => list_failure(&err),
+    })
 }
 
 fn save(
@@ -280,15 +291,13 @@ fn save(
     mut out: &mut dyn Write,
 ) -> io::Result<Outcome> {
     let resolver = resolver(request.numeric);
-    match table(&mut session.ipvs, true) {
-        Ok(table) => {
-            for (svc, dests) in &table {
-                views::save::write_service(&mut out, svc, dests, request.numeric, &*resolver)?;
-            }
-            Ok(Outcome::Status(0))
-        }
-        Err(err) => Ok(list_failure(&err)),
-    }
+    let saved = each_service(&mut session.ipvs, true, |svc, dests| {
+        views::save::write_service(&mut out, svc, dests, request.numeric, &*resolver)
+    })?;
+    Ok(match saved {
+        Ok(()) => Outcome::Status(0),
+        Err(err) => list_failure(&err),
+    })
 }
 
 /// `-c`: the connection table, read from procfs as ipvsadm does.

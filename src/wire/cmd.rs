@@ -119,13 +119,18 @@ impl<'a> Reply<'a> {
     }
 
     /// The payload of the top-level nest `kind`, if present.
+    /// (The last one wins, as in the kernel's own parser; read without
+    /// collecting, as this runs once per dumped destination.)
     pub fn nest(&self, kind: CmdAttr) -> Result<Option<&'a [u8]>, Error> {
         let kind = u16::from(kind);
-        Ok(self
-            .attrs()?
-            .into_iter()
-            .rfind(|a| a.kind == kind)
-            .map(|a| a.payload))
+        let mut found = None;
+        for a in attr::attrs(self.attrs) {
+            let a = a?;
+            if a.kind == kind {
+                found = Some(a.payload);
+            }
+        }
+        Ok(found)
     }
 }
 

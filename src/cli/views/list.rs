@@ -12,7 +12,8 @@ use ipvsadm::model::{Destination, Info, Protocol, Service, ServiceFlags, Service
 
 use super::labels::{forward_name, netmask_text, sched_flag_names, tunnel_info};
 use super::names::{Resolver, addr_port, cut};
-use super::numbers::scaled;
+use super::numbers::{push_scaled, scaled};
+use super::text;
 use crate::cli::command::ServiceFormat;
 
 /// How the service table is drawn.
@@ -195,7 +196,8 @@ pub fn write_service(
     Ok(())
 }
 
-/// One `  -> ` line.
+/// One `  -> ` line, appended column by column (see `text` for why not
+/// `write!`); each column is the `{:<N}` or `{:>N}` of 1.31's printf.
 fn write_dest(
     out: &mut impl Write,
     svc: &Service,
@@ -203,57 +205,60 @@ fn write_dest(
     opts: &ListOptions,
     resolver: &dyn Resolver,
 ) -> io::Result<()> {
-    let name = dest_label(svc, d, opts.numeric, resolver);
-    let n = |v: u64| scaled(v, opts.exact);
+    let mut line = String::with_capacity(96);
+    line.push_str("  -> ");
+    text::left(&mut line, &dest_label(svc, d, opts.numeric, resolver), 28);
+    // `col` for a left-aligned number after one blank, `n` for a counter.
+    let col = |line: &mut String, v: u32, width: usize| {
+        line.push(' ');
+        text::uint_left(line, u64::from(v), width);
+    };
+    let n = |line: &mut String, v: u64| push_scaled(line, v, opts.exact);
+    // The kernel keeps the weight as a signed int.
+    let weight = i64::from(d.weight as i32);
     let st = &d.stats;
     match opts.format {
-        ServiceFormat::Default => writeln!(
-            out,
-            "  -> {name:<28} {:<7} {:<6} {:<10} {:<10}",
-            forward_name(d.forward),
-            d.weight as i32,
-            d.active_conns,
-            d.inactive_conns
-        ),
-        ServiceFormat::TunInfo => writeln!(
-            out,
-            "  -> {name:<28} {:<7} {:<13} {:<6} {:<10} {:<10}",
-            forward_name(d.forward),
-            tunnel_info(d),
-            d.weight as i32,
-            d.active_conns,
-            d.inactive_conns
-        ),
-        ServiceFormat::Thresholds => writeln!(
-            out,
-            "  -> {name:<28} {:<10} {:<10} {:<10} {:<10}",
-            d.u_threshold, d.l_threshold, d.active_conns, d.inactive_conns
-        ),
-        ServiceFormat::PersistentConn => writeln!(
-            out,
-            "  -> {name:<28} {:<9} {:<11} {:<10} {:<10}",
-            d.weight, d.persist_conns, d.active_conns, d.inactive_conns
-        ),
-        ServiceFormat::Stats => writeln!(
-            out,
-            "  -> {name:<28}{}{}{}{}{}",
-            n(st.conns),
-            n(st.inpkts),
-            n(st.outpkts),
-            n(st.inbytes),
-            n(st.outbytes)
-        ),
+        ServiceFormat::Default | ServiceFormat::TunInfo => {
+            line.push(' ');
+            text::left(&mut line, forward_name(d.forward), 7);
+            if opts.format == ServiceFormat::TunInfo {
+                line.push(' ');
+                text::left(&mut line, &tunnel_info(d), 13);
+            }
+            line.push(' ');
+            text::int_left(&mut line, weight, 6);
+            col(&mut line, d.active_conns, 10);
+            col(&mut line, d.inactive_conns, 10);
+        }
+        ServiceFormat::Thresholds => {
+            col(&mut line, d.u_threshold, 10);
+            col(&mut line, d.l_threshold, 10);
+            col(&mut line, d.active_conns, 10);
+            col(&mut line, d.inactive_conns, 10);
+        }
+        ServiceFormat::PersistentConn => {
+            col(&mut line, d.weight, 9);
+            col(&mut line, d.persist_conns, 11);
+            col(&mut line, d.active_conns, 10);
+            col(&mut line, d.inactive_conns, 10);
+        }
+        ServiceFormat::Stats => {
+            for v in [st.conns, st.inpkts, st.outpkts, st.inbytes, st.outbytes] {
+                n(&mut line, v);
+            }
+        }
         // cps/pps are raw (never scaled, D13), the byte rates scaled.
-        ServiceFormat::Rate => writeln!(
-            out,
-            "  -> {name:<28} {:>8} {:>8} {:>8}{}{}",
-            st.cps,
-            st.inpps,
-            st.outpps,
-            n(st.inbps),
-            n(st.outbps)
-        ),
+        ServiceFormat::Rate => {
+            for v in [st.cps, st.inpps, st.outpps] {
+                line.push(' ');
+                text::uint_right(&mut line, v, 8);
+            }
+            n(&mut line, st.inbps);
+            n(&mut line, st.outbps);
+        }
     }
+    line.push('\n');
+    out.write_all(line.as_bytes())
 }
 
 #[cfg(test)]

@@ -31,3 +31,4 @@ pub mod names;
 pub mod numbers;
 pub mod save;
 pub mod sort;
+pub mod text;

@@ -13,6 +13,8 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use ipvsadm::model::Protocol;
 
+use super::text;
+
 /// ipvsadm formats into a 60-byte buffer: at most 59 bytes survive.
 pub const NAME_MAX: usize = 59;
 
@@ -175,7 +177,11 @@ mod sys {
 /// An address as glibc's `inet_ntop` writes it.
 pub fn ntop(addr: IpAddr) -> String {
     match addr {
-        IpAddr::V4(a) => a.to_string(),
+        IpAddr::V4(a) => {
+            let mut s = String::with_capacity(15);
+            text::ipv4(&mut s, a);
+            s
+        }
         IpAddr::V6(a) => ntop6(a),
     }
 }
@@ -247,21 +253,29 @@ pub fn addr_port(
     numeric: bool,
     resolver: &dyn Resolver,
 ) -> String {
-    let host = if numeric {
-        ntop(addr)
-    } else {
-        resolver.host_name(addr).unwrap_or_else(|| ntop(addr))
-    };
+    // Built by appending: this runs once per destination line (issue 7).
+    let mut s = String::with_capacity(48);
+    if addr.is_ipv6() {
+        s.push('[');
+    }
+    match (numeric, addr) {
+        (true, IpAddr::V4(a)) => text::ipv4(&mut s, a),
+        (true, IpAddr::V6(a)) => s.push_str(&ntop6(a)),
+        (false, _) => s.push_str(&resolver.host_name(addr).unwrap_or_else(|| ntop(addr))),
+    }
+    if addr.is_ipv6() {
+        s.push(']');
+    }
+    s.push(':');
     let service = if numeric {
         None
     } else {
         protocol.and_then(|p| resolver.service_name(port, p))
     };
-    let service = service.unwrap_or_else(|| port.to_string());
-    let mut s = match addr {
-        IpAddr::V4(_) => format!("{host}:{service}"),
-        IpAddr::V6(_) => format!("[{host}]:{service}"),
-    };
+    match service {
+        Some(name) => s.push_str(&name),
+        None => text::uint(&mut s, u64::from(port)),
+    }
     cut(&mut s, NAME_MAX);
     s
 }

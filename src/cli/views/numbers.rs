@@ -4,20 +4,32 @@
 //! between fields), so a value that fills its column glues to the one
 //! before it (D13, reproduced): `  717742T12632776T`.
 
+use super::text;
+
 /// One number as `--stats`/`--rate` print it: right-aligned in 9 columns,
 /// scaled with K/M/G/T (powers of 1000, truncating) from 10^8 up, or
 /// with `exact` in full, always with at least one leading blank.
 pub fn scaled(v: u64, exact: bool) -> String {
+    let mut s = String::with_capacity(10);
+    push_scaled(&mut s, v, exact);
+    s
+}
+
+/// [`scaled`], appended to `line`.
+pub fn push_scaled(line: &mut String, v: u64, exact: bool) {
     if exact {
-        return format!(" {v:>8}");
+        line.push(' ');
+        return text::uint_right(line, v, 8);
     }
-    match v {
-        0..=99_999_999 => format!("{v:>9}"),
-        100_000_000..=999_999_999 => format!("{:>8}K", v / 1_000),
-        1_000_000_000..=99_999_999_999 => format!("{:>8}M", v / 1_000_000),
-        100_000_000_000..=99_999_999_999_999 => format!("{:>8}G", v / 1_000_000_000),
-        _ => format!("{:>8}T", v / 1_000_000_000_000),
-    }
+    let (shown, unit) = match v {
+        0..=99_999_999 => return text::uint_right(line, v, 9),
+        100_000_000..=999_999_999 => (v / 1_000, 'K'),
+        1_000_000_000..=99_999_999_999 => (v / 1_000_000, 'M'),
+        100_000_000_000..=99_999_999_999_999 => (v / 1_000_000_000, 'G'),
+        _ => (v / 1_000_000_000_000, 'T'),
+    };
+    text::uint_right(line, shown, 8);
+    line.push(unit);
 }
 
 #[cfg(test)]

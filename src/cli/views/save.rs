@@ -14,6 +14,7 @@ use ipvsadm::model::{
 use super::labels::{forward_switch, netmask_text, sched_flag_names, tunnel_options};
 use super::list::protocol_of;
 use super::names::{Resolver, addr_port};
+use super::text;
 
 /// The service operand as the save format writes it: `-t 10.0.0.6:80`,
 /// `-f 1 -6`. Never cut (besides the 59-byte name limit).
@@ -71,23 +72,34 @@ pub fn write_service(
     }
     writeln!(out, "{line}")?;
 
+    // One `-a` line per destination, appended piece by piece (see `text`).
     for d in dests {
-        let name = addr_port(d.addr, d.port, protocol_of(svc), numeric, resolver);
-        let mut line = format!(
-            "-a {operand} -r {name} {} -w {}",
-            forward_switch(d.forward),
-            d.weight as i32
-        );
+        let mut line = String::with_capacity(96);
+        line.push_str("-a ");
+        line.push_str(&operand);
+        line.push_str(" -r ");
+        line.push_str(&addr_port(
+            d.addr,
+            d.port,
+            protocol_of(svc),
+            numeric,
+            resolver,
+        ));
+        line.push(' ');
+        line.push_str(forward_switch(d.forward));
+        line.push_str(" -w ");
+        text::int(&mut line, i64::from(d.weight as i32));
         if d.forward == ForwardMethod::Tunnel {
             line.push_str(&tunnel_options(d));
         }
-        if d.u_threshold != 0 {
-            line.push_str(&format!(" -x {}", d.u_threshold));
+        for (switch, value) in [(" -x ", d.u_threshold), (" -y ", d.l_threshold)] {
+            if value != 0 {
+                line.push_str(switch);
+                text::uint(&mut line, u64::from(value));
+            }
         }
-        if d.l_threshold != 0 {
-            line.push_str(&format!(" -y {}", d.l_threshold));
-        }
-        writeln!(out, "{line}")?;
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
     }
     Ok(())
 }
