@@ -46,7 +46,7 @@ on_lo() {
         grep -q " $2/32 "
 }
 has_line() { printf '%s\n' "$1" | grep -qF -- "$2"; }
-show() { printf '  | %s\n' "$out" "$err" "rc=$rc" | sed '/^  | $/d'; }
+show() { printf '%s\n' "$out" "$err" "rc=$rc" | sed '/^$/d; s/^/  | /'; }
 
 # same NS ARGS...: ours --netns NS ARGS == ip netns exec NS ref ARGS,
 # byte for byte (stdout, stderr, exit status); MASK=1 hides -c expiry times.
