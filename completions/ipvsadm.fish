@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ipvsadm_global_optspecs
-    string join \n A/add-service E/edit-service D/delete-service C/clear L/list Z/zero a/add-server e/edit-server d/delete-server set h/help v/version R/restore S/save start-daemon= stop-daemon= t/tcp-service= u/udp-service= sctp-service= f/fwmark-service= s/scheduler= p/persistent= M/netmask= r/real-server= m/masquerading i/ipip g/gatewaying w/weight= x/u-threshold= y/l-threshold= n/numeric c/connection mcast-interface= syncid= timeout daemon stats rate thresholds persistent-conn nosort sort X/exact 6/ipv6 o/ops pe= b/sched-flags= mcast-group= mcast-port= mcast-ttl= sync-maxlen= tun-info tun-type= tun-port= tun-nocsum tun-csum tun-remcsum
+    string join \n A/add-service E/edit-service D/delete-service C/clear L/list Z/zero a/add-server e/edit-server d/delete-server set h/help v/version R/restore S/save start-daemon= stop-daemon= t/tcp-service= u/udp-service= sctp-service= f/fwmark-service= s/scheduler= p/persistent= M/netmask= r/real-server= m/masquerading i/ipip g/gatewaying w/weight= x/u-threshold= y/l-threshold= n/numeric c/connection mcast-interface= syncid= timeout daemon stats rate thresholds persistent-conn nosort sort X/exact 6/ipv6 o/ops pe= b/sched-flags= mcast-group= mcast-port= mcast-ttl= sync-maxlen= tun-info tun-type= tun-port= tun-nocsum tun-csum tun-remcsum netns=
 end
 
 function __fish_ipvsadm_needs_command
@@ -63,6 +63,7 @@ complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -l tun-type -d 'Tunnel typ
 gue\t''
 gre\t''"
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -l tun-port -d 'GUE tunnel port, 1..65535' -r
+complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -l netns -d 'Act in the network namespace /run/netns/name, as `ip -n name` does (not in -R input; -h and -v ignore it)' -r
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -s A -l add-service -d 'Add a virtual service'
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -s E -l edit-service -d 'Edit a virtual service (unset options return to their defaults)'
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -s D -l delete-service -d 'Delete a virtual service'
@@ -99,6 +100,7 @@ complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -l tun-csum -d 'Tunnel wit
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -l tun-remcsum -d 'Tunnel with remote checksum offload'
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -a "realserver" -d 'Prepare this host as an LVS real server for a VIP, undo it, or show it'
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -a "director" -d 'Prepare this host as an LVS director, and check its IPVS table for common mistakes'
+complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and not __fish_seen_subcommand_from setup teardown status" -l netns -d 'Act in the network namespace /run/netns/NAME (as `ip -n NAME`): its links, addresses, sysctls, IPVS table and state records' -r
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and not __fish_seen_subcommand_from setup teardown status" -f -a "setup" -d 'Configure the VIP for direct routing or tunnelling'
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and not __fish_seen_subcommand_from setup teardown status" -f -a "teardown" -d 'Undo what setup changed for the VIP'
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and not __fish_seen_subcommand_from setup teardown status" -f -a "status" -d 'Show each recorded VIP: what is in place and what drifted'
@@ -106,13 +108,20 @@ complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and __fish_s
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and __fish_seen_subcommand_from setup" -s m -l method -d 'The director\'s forwarding method for this real server: dr or tun' -r -f -a "dr\t''
 tun\t''"
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and __fish_seen_subcommand_from setup" -s i -l interface -d 'Put the VIP on NAME instead of lo (dr) or tunl0/ip6tnl0 (tun)' -r
+complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and __fish_seen_subcommand_from setup" -l netns -d 'Act in the network namespace /run/netns/NAME (as `ip -n NAME`): its links, addresses, sysctls, IPVS table and state records' -r
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and __fish_seen_subcommand_from setup" -s n -l dry-run -d 'Print what would change; change nothing (needs no root)'
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and __fish_seen_subcommand_from teardown" -l vip -d 'The virtual IP address (IPv4 or IPv6) the director balances' -r
+complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and __fish_seen_subcommand_from teardown" -l netns -d 'Act in the network namespace /run/netns/NAME (as `ip -n NAME`): its links, addresses, sysctls, IPVS table and state records' -r
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and __fish_seen_subcommand_from teardown" -s n -l dry-run -d 'Print what would change; change nothing (needs no root)'
+complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and __fish_seen_subcommand_from status" -l netns -d 'Act in the network namespace /run/netns/NAME (as `ip -n NAME`): its links, addresses, sysctls, IPVS table and state records' -r
+complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand director; and not __fish_seen_subcommand_from setup teardown check" -l netns -d 'Act in the network namespace /run/netns/NAME (as `ip -n NAME`): its links, addresses, sysctls, IPVS table and state records' -r
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand director; and not __fish_seen_subcommand_from setup teardown check" -f -a "setup" -d 'Turn on what the director needs for a forwarding method'
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand director; and not __fish_seen_subcommand_from setup teardown check" -f -a "teardown" -d 'Undo what `director setup` changed'
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand director; and not __fish_seen_subcommand_from setup teardown check" -f -a "check" -d 'Read the IPVS table and warn about the usual mistakes'
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand director; and __fish_seen_subcommand_from setup" -s m -l method -d 'The forwarding method: nat' -r -f -a "nat\t''"
+complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand director; and __fish_seen_subcommand_from setup" -l netns -d 'Act in the network namespace /run/netns/NAME (as `ip -n NAME`): its links, addresses, sysctls, IPVS table and state records' -r
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand director; and __fish_seen_subcommand_from setup" -s 6 -l ipv6 -d 'Also turn on IPv6 forwarding'
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand director; and __fish_seen_subcommand_from setup" -s n -l dry-run -d 'Print what would change; change nothing (needs no root)'
+complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand director; and __fish_seen_subcommand_from teardown" -l netns -d 'Act in the network namespace /run/netns/NAME (as `ip -n NAME`): its links, addresses, sysctls, IPVS table and state records' -r
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand director; and __fish_seen_subcommand_from teardown" -s n -l dry-run -d 'Print what would change; change nothing (needs no root)'
+complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand director; and __fish_seen_subcommand_from check" -l netns -d 'Act in the network namespace /run/netns/NAME (as `ip -n NAME`): its links, addresses, sysctls, IPVS table and state records' -r

@@ -4,6 +4,10 @@
 //! and version are answered without touching the kernel. Everything else
 //! first opens IPVS, as 1.31 does, so a machine without IPVS gets the same
 //! start-up message whatever the arguments.
+//!
+//! `--netns NAME` (ours) is part of start-up: the namespace is entered
+//! before IPVS is opened, and a failure there is reported like a failed
+//! start-up (status 2) before any complaint about the rest of the line.
 
 mod cli;
 
@@ -11,7 +15,7 @@ use std::io::{self, Write};
 
 use cli::args;
 use cli::command::Command;
-use cli::run::{self, Outcome, Session};
+use cli::run::{self, Outcome};
 
 fn main() {
     let mut argv = std::env::args_os().map(|arg| arg.to_string_lossy().into_owned());
@@ -24,26 +28,34 @@ fn main() {
     // them, before it looks at leftovers; so the only 1.31 command lines
     // that change meaning are `ipvsadm realserver|director ... --help`
     // (and -v), which printed ipvsadm's general help and now print the
-    // subcommand's.
-    if let Some(word @ ("realserver" | "director")) = args.first().map(String::as_str) {
-        std::process::exit(cli::realserver::main(&argv0, word, &args[1..]));
+    // subcommand's. A leading `--netns NAME` (an error in 1.31) may come
+    // before the word, as with `ip -n NAME`.
+    if let Some((word, rest)) = cli::realserver::subcommand_of(&args) {
+        std::process::exit(cli::realserver::main(&argv0, word, &rest));
     }
     std::process::exit(ipvsadm_main(&argv0, &args));
 }
 
 fn ipvsadm_main(argv0: &str, args: &[String]) -> i32 {
-    let parsed = args::parse(argv0, args);
+    let invocation = match args::parse_argv(argv0, args) {
+        Ok(invocation) => invocation,
+        Err(err) => {
+            eprintln!("{err}");
+            return err.exit_code();
+        }
+    };
+    let parsed = &invocation.command;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
 
-    let outcome = match &parsed {
+    let outcome = match parsed {
         Ok(about @ (Command::Help | Command::Version)) => run::write_about(about, argv0, &mut out),
-        _ => match Session::open() {
-            Err(err) => {
-                eprintln!("{}", run::init_failure_message(&err));
+        _ => match run::start(invocation.netns.as_deref()) {
+            Err(message) => {
+                eprintln!("{message}");
                 Ok(Outcome::Exit(2))
             }
-            Ok(mut session) => match &parsed {
+            Ok(mut session) => match parsed {
                 Ok(command) => run::execute(&mut session, argv0, command, &mut out, false),
                 Err(err) => Ok(run::report_parse_error(err)),
             },

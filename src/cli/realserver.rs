@@ -48,6 +48,19 @@ fn vip_arg() -> Arg {
         .help("The virtual IP address (IPv4 or IPv6) the director balances")
 }
 
+/// `--netns NAME`, as for ipvsadm's own commands: global, so it may come
+/// anywhere after the word.
+fn netns_arg() -> Arg {
+    Arg::new("netns")
+        .long("netns")
+        .value_name("NAME")
+        .global(true)
+        .help(
+            "Act in the network namespace /run/netns/NAME (as `ip -n NAME`): \
+             its links, addresses, sysctls, IPVS table and state records",
+        )
+}
+
 fn dry_run_arg() -> Arg {
     Arg::new("dry-run")
         .long("dry-run")
@@ -75,6 +88,7 @@ pub fn realserver_command(bin: &str) -> Command {
         .subcommand_required(true)
         .arg_required_else_help(true)
         .disable_version_flag(true)
+        .arg(netns_arg())
         .subcommand(
             Command::new("setup")
                 .about("Configure the VIP for direct routing or tunnelling")
@@ -150,6 +164,7 @@ pub fn director_command(bin: &str) -> Command {
         .subcommand_required(true)
         .arg_required_else_help(true)
         .disable_version_flag(true)
+        .arg(netns_arg())
         .subcommand(
             Command::new("setup")
                 .about("Turn on what the director needs for a forwarding method")
@@ -214,6 +229,29 @@ fn parse_ifname(s: &str) -> Result<String, String> {
     }
 }
 
+/// The subcommand word and its arguments, if `args` (argv without
+/// argv[0]) starts with `realserver` or `director`, or with `--netns NAME`
+/// or `--netns=NAME` and then one of them; a leading `--netns` is moved
+/// after the word, where the subcommand's grammar reads it.
+pub fn subcommand_of(args: &[String]) -> Option<(&'static str, Vec<String>)> {
+    let word = |w: &str| match w {
+        "realserver" => Some("realserver"),
+        "director" => Some("director"),
+        _ => None,
+    };
+    let (netns, at) = match args.first().map(String::as_str)? {
+        "--netns" => (args.get(1)?.clone(), 2),
+        first => match first.strip_prefix("--netns=") {
+            Some(name) => (name.to_string(), 1),
+            None => return Some((word(first)?, args[1..].to_vec())),
+        },
+    };
+    let word = word(args.get(at)?)?;
+    let mut rest = vec!["--netns".to_string(), netns];
+    rest.extend_from_slice(&args[at + 1..]);
+    Some((word, rest))
+}
+
 /// Runs `ipvsadm WORD ARGS...` for WORD `realserver` or `director`.
 pub fn main(argv0: &str, word: &str, args: &[String]) -> i32 {
     let bin = std::path::Path::new(argv0).file_name().map_or_else(
@@ -234,6 +272,14 @@ pub fn main(argv0: &str, word: &str, args: &[String]) -> i32 {
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
+    // Before anything is read or opened: the state directory, rtnetlink,
+    // /proc/sys and IPVS all follow the namespace.
+    if let Some(name) = matches.get_one::<String>("netns")
+        && let Err(e) = ipvsadm::netns::enter(name)
+    {
+        eprintln!("{bin} {word}: error: {e}");
+        return EXIT_ERROR;
+    }
     let mut out = Out;
     let result = match (word, matches.subcommand()) {
         ("realserver", Some(("setup", m))) => rs_setup(&mut out, m),
@@ -518,6 +564,65 @@ mod tests {
             ])
             .is_err()
         );
+    }
+
+    fn strings(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn subcommand_words_with_a_leading_netns() {
+        let of = |w: &[&str]| subcommand_of(&strings(w));
+        assert_eq!(
+            of(&["realserver", "status"]),
+            Some(("realserver", strings(&["status"])))
+        );
+        assert_eq!(
+            of(&["--netns", "a", "director", "check"]),
+            Some(("director", strings(&["--netns", "a", "check"])))
+        );
+        assert_eq!(
+            of(&["--netns=a", "realserver", "status"]),
+            Some(("realserver", strings(&["--netns", "a", "status"])))
+        );
+        for other in [
+            &["-L", "realserver"][..],
+            &["--netns", "a", "-L"],
+            &["--netns", "realserver"],
+            &["--netns"],
+            &["--netns=a"],
+            &["--netns=a", "--netns=b", "realserver"],
+            &[],
+        ] {
+            assert_eq!(of(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn netns_is_global_in_both_grammars() {
+        for (cmd, sub) in [
+            (realserver_command("ipvsadm"), "status"),
+            (director_command("ipvsadm"), "check"),
+        ] {
+            let name = cmd.get_name().to_string();
+            for args in [
+                vec![name.as_str(), "--netns", "a", sub],
+                vec![name.as_str(), sub, "--netns", "a"],
+                vec![name.as_str(), sub, "--netns=a"],
+            ] {
+                let m = cmd.clone().try_get_matches_from(&args).unwrap();
+                assert_eq!(
+                    m.get_one::<String>("netns").map(String::as_str),
+                    Some("a"),
+                    "{args:?}"
+                );
+            }
+            assert!(
+                cmd.clone()
+                    .try_get_matches_from([name.as_str(), sub, "--netns"])
+                    .is_err()
+            );
+        }
     }
 
     #[test]

@@ -56,6 +56,19 @@ impl Session {
     }
 }
 
+/// Start-up: enter the network namespace given with `--netns` (if any),
+/// then reach IPVS ([`Session::open`]). Entering comes first so that the
+/// IPVS socket and `/proc/net` belong to that namespace (a modprobe loads
+/// the module for every namespace alike); a namespace that cannot be entered leaves the process where it was and
+/// touches no kernel state. `Err` is the message to print; the exit
+/// status is 2 either way, ipvsadm's status for a failed start-up.
+pub fn start(netns: Option<&str>) -> Result<Session, String> {
+    if let Some(name) = netns {
+        ipvsadm::netns::enter(name).map_err(|err| err.to_string())?;
+    }
+    Session::open().map_err(|err| init_failure_message(&err))
+}
+
 /// Runs `/sbin/modprobe -- ip_vs` as ipvsadm does (its output passes
 /// through) and says whether it exited 0.
 fn modprobe_ipvs() -> bool {
@@ -648,6 +661,14 @@ mod tests {
         let (outcome, _, events) = restore_of(&[input], &[]);
         assert_eq!(outcome, Outcome::Exit(err.exit_code()));
         assert_eq!(events, vec![Rd, Batch(vec![NewService, NewDest])]);
+    }
+
+    #[test]
+    fn a_netns_line_stops_the_restore_like_a_validation_error() {
+        let input = &format!("{A1}--netns b {A2}{A2}");
+        let (outcome, _, events) = restore_of(&[input], &[]);
+        assert_eq!(outcome, Outcome::Exit(2));
+        assert_eq!(events, vec![Rd, Batch(vec![NewService])]);
     }
 
     #[test]

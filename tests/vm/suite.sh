@@ -5,8 +5,9 @@
 #  1. tests/diff/noipvs.cases with ip_vs made unloadable (run-cases.sh --no-ipvs)
 #  2. load ip_vs, every scheduler, the SIP persistence engine, ip_vs_ftp, ipip
 #  3. every other tests/diff/*.cases, in one run-cases.sh run
-#  4. tests/net/realserver.sh (our realserver/director subcommands) and the
-#     traffic tests, tests/net/run.sh (namespaces, real HTTP through NAT, DR
+#  4. tests/net/realserver.sh (our realserver/director subcommands),
+#     tests/net/netns.sh (--netns with two namespaces) and the traffic
+#     tests, tests/net/run.sh (namespaces, real HTTP through NAT, DR
 #     and TUN services); only when no case files are given
 #  5. Rust test binaries /bin-extra/kernel* (built by test.sh), one test at a
 #     time, ignored tests included (kernel tests are #[ignore] on the host)
@@ -44,6 +45,8 @@ fi
 if [ $# -eq 0 ]; then
     step "realserver/director preparation (net/realserver.sh)"
     sh net/realserver.sh || fail=1
+    step "network namespaces (net/netns.sh)"
+    sh net/netns.sh || fail=1
     step "traffic tests (net/run.sh)"
     sh net/run.sh || fail=1
 fi

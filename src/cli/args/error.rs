@@ -117,6 +117,10 @@ pub enum ParseError {
     TunnelOptionsNeedTunnel,
     #[error("options conflicts in the list command")]
     ListConflict,
+    /// Ours (not in 1.31): a restore runs in one namespace, chosen with
+    /// `-R`; a line cannot move it.
+    #[error("--netns is not allowed in restore input; give it with -R")]
+    NetnsInRestore,
 }
 
 impl ParseError {

@@ -95,8 +95,8 @@ pub fn help_text(argv0: &str) -> String {
     push_wrapped(
         &mut out,
         "Exit status: 0 on success, 1 when a listing fails, 2 for a refused command \
-         line or when IPVS cannot be reached, 255 for kernel errors and option \
-         syntax errors.",
+         line or when IPVS or the --netns namespace cannot be reached, 255 for \
+         kernel errors and option syntax errors.",
         "",
     );
     out

@@ -26,7 +26,7 @@ mod tests;
 
 pub use error::{ParseError, try_help};
 pub use help::{help_text, version_text};
-pub use parse::parse;
+pub use parse::{parse, parse_argv};
 // Part of the API though the binary may not name them: the reason inside
 // `ParseError::Popt`, the version line for tests and scripts, and the
 // table for the man page and completions generator.

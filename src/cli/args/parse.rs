@@ -1,6 +1,9 @@
 //! From what was typed to a validated [`Command`], in ipvsadm's order of
 //! checks (facts §1.4):
 //!
+//! 0. (ours) process options (`--netns`) are taken out of what popt read:
+//!    they say where the process acts, not what it does, so they go with
+//!    every command and never count as its first option;
 //! 1. the first option must be a command (or `-h`/`-v`);
 //! 2. each further option in argv order: repeat check, then its value;
 //! 3. a popt error that ended the scan;
@@ -25,7 +28,7 @@ use ipvsadm::model::{
 
 use super::error::ParseError;
 use super::lexer::{self, Lexed, Occurrence};
-use super::table::{Cmd, ROWS, TUNNEL_OPTIONS, TUNNEL_RULES, row_of};
+use super::table::{Cmd, PROCESS_OPTIONS, ROWS, TUNNEL_OPTIONS, TUNNEL_RULES, row_of};
 use super::values::{self, Operand};
 use crate::cli::command::{Command, ListRequest, ListView, SaveRequest, ServiceFormat};
 
@@ -41,34 +44,104 @@ const IFNAME_MAX: usize = 15;
 const SCHED_FLAGS_MAX: usize = 127;
 const DEFAULT_MCAST_IFN: &str = "eth0";
 
-/// Parses one invocation (argv without argv[0], or one restore line's
-/// words). `argv0` only appears in the try-help message. Pure apart from
-/// host and service name lookups and reading `POSIXLY_CORRECT` /
-/// `POSIX_ME_HARDER` (popt's switch to stop at the first non-option).
-pub fn parse(argv0: &str, args: &[String]) -> Result<Command, ParseError> {
-    if args.is_empty() {
-        return Ok(Command::List(ListRequest {
-            view: ListView::Services(ServiceFormat::Default),
-            service: None,
-            numeric: false,
-            exact: false,
-            sort: true,
-        }));
+/// A command line as the process takes it: where it acts, and what it
+/// does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// `--netns NAME`: the network namespace to enter before anything
+    /// touches the kernel (`None`: stay where the process runs).
+    pub netns: Option<String>,
+    /// The command, or how ipvsadm refuses the command line; reported
+    /// after start-up (entering the namespace, reaching IPVS), as ipvsadm
+    /// reports its parse errors only once IPVS is open.
+    pub command: Result<Command, ParseError>,
+}
+
+/// Parses the process's arguments (argv without argv[0]). The process
+/// options ([`PROCESS_OPTIONS`], `--netns`) are read as popt reads any
+/// option with a value, then taken out; the rest is read as [`parse`]
+/// reads it, and a command line of process options alone is an empty one
+/// (the default listing). `Err` is what must be refused before start-up:
+/// `--netns` given twice (which namespace would IPVS be opened in?).
+pub fn parse_argv(argv0: &str, args: &[String]) -> Result<Invocation, ParseError> {
+    let (netns, command) = split(argv0, args, posix_mode());
+    if netns.len() > 1 {
+        return Err(ParseError::Repeated("netns"));
     }
-    let posix = std::env::var_os("POSIXLY_CORRECT").is_some()
-        || std::env::var_os("POSIX_ME_HARDER").is_some();
-    parse_words(argv0, args, posix)
+    Ok(Invocation {
+        netns: netns.into_iter().next(),
+        command,
+    })
+}
+
+/// Parses one command: a `-R` input line's words (or argv of a caller
+/// with no process options). `argv0` only appears in the try-help
+/// message. Pure apart from host and service name lookups and reading
+/// `POSIXLY_CORRECT` / `POSIX_ME_HARDER` (popt's switch to stop at the
+/// first non-option). A process option here is refused: the whole
+/// restore runs where `-R` was started.
+pub fn parse(argv0: &str, args: &[String]) -> Result<Command, ParseError> {
+    let (netns, command) = split(argv0, args, posix_mode());
+    if !netns.is_empty() {
+        return Err(ParseError::NetnsInRestore);
+    }
+    command
+}
+
+fn posix_mode() -> bool {
+    std::env::var_os("POSIXLY_CORRECT").is_some() || std::env::var_os("POSIX_ME_HARDER").is_some()
+}
+
+/// ipvsadm without arguments: list every service.
+fn default_list() -> Command {
+    Command::List(ListRequest {
+        view: ListView::Services(ServiceFormat::Default),
+        service: None,
+        numeric: false,
+        exact: false,
+        sort: true,
+    })
+}
+
+/// The `--netns` values popt read (before any error that stopped it), and
+/// the command the other words make.
+fn split(argv0: &str, args: &[String], posix: bool) -> (Vec<String>, Result<Command, ParseError>) {
+    if args.is_empty() {
+        return (Vec::new(), Ok(default_list()));
+    }
+    let mut lexed = lexer::lex(args, posix);
+    let netns: Vec<String> = lexed
+        .options
+        .extract_if(.., |o| PROCESS_OPTIONS.contains(&o.id))
+        .map(|o| o.value.unwrap_or_default())
+        .collect();
+    let only_process_options =
+        lexed.options.is_empty() && lexed.leftovers.is_empty() && lexed.failure.is_none();
+    let command = if !netns.is_empty() && only_process_options {
+        Ok(default_list())
+    } else {
+        parse_lexed(argv0, &lexed)
+    };
+    (netns, command)
 }
 
 /// [`parse`] with popt's POSIX mode given instead of read from the
 /// environment (non-empty `args`).
+#[cfg(test)]
 pub(super) fn parse_words(
     argv0: &str,
     args: &[String],
     posix: bool,
 ) -> Result<Command, ParseError> {
-    let lexed = lexer::lex(args, posix);
-    let lexed = &lexed;
+    let (netns, command) = split(argv0, args, posix);
+    if !netns.is_empty() {
+        return Err(ParseError::NetnsInRestore);
+    }
+    command
+}
+
+/// The command of a scanned command line, process options taken out.
+fn parse_lexed(argv0: &str, lexed: &Lexed) -> Result<Command, ParseError> {
     let try_help = || ParseError::TryHelp {
         argv0: argv0.to_string(),
     };
@@ -80,7 +153,6 @@ pub(super) fn parse_words(
         Some("backup") => Ok(DaemonState::Backup),
         _ => Err(err),
     };
-    let lexed = &lexed;
     let mut typed = Typed::new(lexed);
     typed.cmd = match first.id {
         "help" => return Ok(Command::Help),

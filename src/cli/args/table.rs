@@ -33,14 +33,16 @@ pub const H_SERVICE_OPTS: &str = "Virtual service options (-A, -E)";
 pub const H_SERVER_OPTS: &str = "Real server options (-a, -e, -d)";
 pub const H_LIST_OPTS: &str = "Listing options (-L, -S)";
 pub const H_DAEMON_OPTS: &str = "Sync daemon options (--start-daemon, --stop-daemon)";
+pub const H_PROCESS_OPTS: &str = "Process options (any command, anywhere on the command line)";
 /// The help sections, in the order `--help` shows them.
-pub const HEADINGS: [&str; 6] = [
+pub const HEADINGS: [&str; 7] = [
     H_COMMANDS,
     H_SERVICE,
     H_SERVICE_OPTS,
     H_SERVER_OPTS,
     H_LIST_OPTS,
     H_DAEMON_OPTS,
+    H_PROCESS_OPTS,
 ];
 
 fn flag(id: &'static str, help: &'static str) -> Arg {
@@ -324,6 +326,15 @@ pub fn option_table() -> clap::Command {
             flag("tun-nocsum", "Tunnel without checksum (the default)").help_heading(H_SERVER_OPTS),
             flag("tun-csum", "Tunnel with checksum").help_heading(H_SERVER_OPTS),
             flag("tun-remcsum", "Tunnel with remote checksum offload").help_heading(H_SERVER_OPTS),
+            // Not in ipvsadm 1.31 (every command line with it was an
+            // unknown-option error there), so no 1.31 line changes meaning.
+            value(
+                "netns",
+                "name",
+                "Act in the network namespace /run/netns/name, as `ip -n name` does \
+                 (not in -R input; -h and -v ignore it)",
+            )
+            .help_heading(H_PROCESS_OPTS),
             // Not an option: the words options leave over (only --set takes
             // any). Listed so generated docs show them; the lexer only looks
             // at args with a short or long name.
@@ -448,6 +459,11 @@ pub const ROWS: [Row; 34] = [
 #[cfg(test)]
 pub const UNTRACKED: &[&str] = &["ipv6", "sort", "help", "version"];
 
+/// Options that say where the process acts rather than what it does: the
+/// parser takes them out before reading the command, so they go with any
+/// command, anywhere on the command line (see `parse::parse_argv`).
+pub const PROCESS_OPTIONS: &[&str] = &["netns"];
+
 /// The tunnel options in the order ipvsadm checks them against the type,
 /// and per type (ipip, gue, gre) the rules as in [`Row::rules`].
 pub const TUNNEL_OPTIONS: [&str; 4] = ["tun-port", "tun-nocsum", "tun-csum", "tun-remcsum"];
@@ -531,7 +547,8 @@ mod tests {
             assert_eq!(Some(id), arg.get_long(), "id is the long name");
             let homes = usize::from(Cmd::from_id(id).is_some())
                 + usize::from(row_of(id).is_some())
-                + usize::from(UNTRACKED.contains(&id));
+                + usize::from(UNTRACKED.contains(&id))
+                + usize::from(PROCESS_OPTIONS.contains(&id));
             assert_eq!(homes, 1, "{id}");
         }
         for row in &ROWS {
@@ -554,6 +571,7 @@ mod tests {
         assert_eq!(index.short(b't').unwrap().kind, ValueKind::Required);
         assert_eq!(index.short(b'p').unwrap().kind, ValueKind::Optional);
         assert_eq!(index.long("syncid").unwrap().kind, ValueKind::Required);
+        assert_eq!(index.long("netns").unwrap().kind, ValueKind::Required);
         assert!(index.long("list").is_some());
         assert!(index.long("words").is_none());
         assert!(index.long("add-ser").is_none());

@@ -10,7 +10,7 @@ use ipvsadm::model::{
 use pretty_assertions::assert_eq;
 
 use super::parse::parse_words;
-use super::{ParseError, parse, restore_line_args};
+use super::{ParseError, parse, parse_argv, restore_line_args};
 use crate::cli::command::{Command, ListRequest, ListView, SaveRequest, ServiceFormat};
 
 fn words(line: &str) -> Vec<String> {
@@ -1158,4 +1158,134 @@ fn random_words_never_panic() {
         }
     }
     super::lookup::OFFLINE.set(false);
+}
+
+/// `parse_argv` on a line: the namespace and the command (or refusal).
+fn argv(line: &str) -> Result<(Option<String>, Result<Command, ParseError>), ParseError> {
+    parse_argv("ipvsadm", &words(line)).map(|i| (i.netns, i.command))
+}
+
+#[test]
+fn netns_goes_with_every_command_anywhere() {
+    let cases = [
+        "-L -n",
+        "-A -t 10.0.0.1:80 -s rr",
+        "-a -t 10.0.0.1:80 -r 192.168.0.1 -m",
+        "-E -t 10.0.0.1:80 -s wlc",
+        "-D -t 10.0.0.1:80",
+        "-e -t 10.0.0.1:80 -r 192.168.0.1 -w 3",
+        "-d -t 10.0.0.1:80 -r 192.168.0.1",
+        "-C",
+        "-Z",
+        "-S -n",
+        "-R",
+        "--set 1 2 3",
+        "-L --timeout",
+        "-L -c -n",
+        "--start-daemon master --syncid 3",
+        "--stop-daemon backup",
+    ];
+    for line in cases {
+        let plain = ok(line);
+        let inserted = [
+            format!("--netns a {line}"),
+            format!("--netns=a {line}"),
+            format!("{line} --netns a"),
+        ];
+        for with in inserted {
+            assert_eq!(
+                argv(&with),
+                Ok((Some("a".to_string()), Ok(plain.clone()))),
+                "{with}"
+            );
+        }
+        assert_eq!(argv(line), Ok((None, Ok(plain))), "{line}");
+    }
+    // Between a command and its options, inside a cluster's reach.
+    assert_eq!(
+        argv("-Ln --netns b --stats"),
+        Ok((Some("b".into()), Ok(ok("-Ln --stats"))))
+    );
+    // A value taken as popt takes any: dashes, `=` after the name.
+    assert_eq!(argv("--netns -x -L").unwrap().0.as_deref(), Some("-x"));
+    assert_eq!(argv("--netns= -L").unwrap().0.as_deref(), Some(""));
+}
+
+#[test]
+fn netns_alone_lists_like_no_arguments() {
+    let list = parse("ipvsadm", &[]).unwrap();
+    assert_eq!(argv("--netns a"), Ok((Some("a".into()), Ok(list.clone()))));
+    assert_eq!(argv("--netns=a"), Ok((Some("a".into()), Ok(list))));
+    // But it is not a command: what follows must still start with one.
+    assert_eq!(
+        argv("--netns a -n").map(|(ns, c)| (ns, c.map_err(|e| e.to_string()))),
+        Ok((Some("a".into()), Err(TRY.to_string())))
+    );
+    assert_eq!(
+        argv("--netns a foo").unwrap().1.unwrap_err().to_string(),
+        TRY
+    );
+}
+
+#[test]
+fn netns_errors_are_popts_and_ipvsadms() {
+    // Missing value: popt's message, like any option with a value.
+    let (ns, cmd) = argv("-L --netns").unwrap();
+    assert_eq!(ns, None);
+    let e = cmd.unwrap_err();
+    assert_eq!(
+        (e.to_string(), e.exit_code()),
+        ("--netns: missing argument".into(), 255)
+    );
+    // Alone, popt's error comes before any option: try-help.
+    let e = argv("--netns").unwrap().1.unwrap_err();
+    assert_eq!((e.to_string(), e.exit_code()), (TRY.to_string(), 255));
+    // No flag form, no short form, no abbreviation.
+    assert_eq!(
+        argv("-L --netns=").unwrap().0.as_deref(),
+        Some(""),
+        "an empty name is the namespace code's to refuse"
+    );
+    assert_eq!(msg("-L --netn a"), "--netn: unknown option");
+    // After the error that stopped popt, --netns is never read.
+    assert_eq!(
+        argv("-L --bogus --netns a").map(|(ns, c)| (ns, c.map_err(|e| e.to_string()))),
+        Ok((None, Err("--bogus: unknown option".into())))
+    );
+    // A command line error is kept for after start-up, with the namespace.
+    assert_eq!(
+        argv("--netns a -A -t 10.0.0.1:80 -w 1").map(|(ns, c)| (ns, c.map_err(|e| e.to_string()))),
+        Ok((
+            Some("a".into()),
+            Err("Illegal 'weight' option with the 'add-service' command".into())
+        ))
+    );
+    // Twice: refused before anything, with ipvsadm's repeat message.
+    for line in ["--netns a --netns b -L", "--netns a -L --netns=a"] {
+        let e = argv(line).unwrap_err();
+        assert_eq!(
+            (e.to_string(), e.exit_code()),
+            ("multiple 'netns' options specified".into(), 2),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn netns_in_restore_input_stops_the_restore() {
+    for line in ["--netns a -A -t 10.0.0.1:80", "-L --netns=a", "--netns a"] {
+        let e = parse("ipvsadm", &restore_line_args(line)).unwrap_err();
+        assert_eq!(
+            (e.to_string(), e.exit_code(), e.is_popt()),
+            (
+                "--netns is not allowed in restore input; give it with -R".into(),
+                2,
+                false
+            ),
+            "{line}"
+        );
+    }
+    // A popt error before it is what the line gets.
+    let e = parse("ipvsadm", &restore_line_args("-L --bogus --netns a")).unwrap_err();
+    assert!(e.is_popt());
 }
