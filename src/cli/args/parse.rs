@@ -18,8 +18,8 @@
 //! family, `-r` port names the service's protocol, and a `-r` without port
 //! the service's port (filled in at the end).
 
-use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::OnceLock;
 
 use ipvsadm::model::{
     Daemon, DaemonState, Destination, Family, ForwardMethod, Protocol, Service, ServiceFlags,
@@ -89,7 +89,12 @@ pub fn parse(argv0: &str, args: &[String]) -> Result<Command, ParseError> {
 }
 
 fn posix_mode() -> bool {
-    std::env::var_os("POSIXLY_CORRECT").is_some() || std::env::var_os("POSIX_ME_HARDER").is_some()
+    // Read once per process: `-R` parses every line with it.
+    static POSIX: OnceLock<bool> = OnceLock::new();
+    *POSIX.get_or_init(|| {
+        std::env::var_os("POSIXLY_CORRECT").is_some()
+            || std::env::var_os("POSIX_ME_HARDER").is_some()
+    })
 }
 
 /// ipvsadm without arguments: list every service.
@@ -247,7 +252,8 @@ struct Typed<'a> {
     flag_bits: u32,
     timeouts: Timeouts,
     /// Service operands resolved ahead of their turn (for `-M`).
-    resolved: HashMap<usize, Option<Operand>>,
+    /// (At most a couple per line: a list, not a hash map.)
+    resolved: Vec<(usize, Option<Operand>)>,
 }
 
 fn protocol_of(id: &str) -> Option<Protocol> {
@@ -290,7 +296,7 @@ impl<'a> Typed<'a> {
             sched_flags: None,
             flag_bits: 0,
             timeouts: Timeouts::default(),
-            resolved: HashMap::new(),
+            resolved: Vec::new(),
         }
     }
 
@@ -315,12 +321,12 @@ impl<'a> Typed<'a> {
     }
 
     fn resolve_service(&mut self, at: usize) -> Option<Operand> {
-        if let Some(done) = self.resolved.get(&at) {
+        if let Some((_, done)) = self.resolved.iter().find(|(i, _)| *i == at) {
             return *done;
         }
         let o = &self.lexed.options[at];
         let result = values::operand(o.value.as_deref().unwrap_or(""), protocol_of(o.id));
-        self.resolved.insert(at, result);
+        self.resolved.push((at, result));
         result
     }
 

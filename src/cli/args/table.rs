@@ -12,6 +12,7 @@
 //! [`COMMANDS`] below; a unit test keeps the three in step.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use clap::{Arg, ArgAction};
@@ -469,9 +470,44 @@ pub const PROCESS_OPTIONS: &[&str] = &["netns"];
 pub const TUNNEL_OPTIONS: [&str; 4] = ["tun-port", "tun-nocsum", "tun-csum", "tun-remcsum"];
 pub const TUNNEL_RULES: [(&str, &str); 3] = [("ipip", "xxxx"), ("gue", "+111"), ("gre", "x11x")];
 
+/// FNV-1a, for the maps of option names that every parsed word and every
+/// `-R` line consult: the keys are our own short names, so SipHash's
+/// defence against chosen keys buys nothing and it cost a large part of
+/// a restore line's parse (issue 7, callgrind).
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
 /// The matrix row an option counts in, if any.
 pub fn row_of(id: &str) -> Option<usize> {
-    ROWS.iter().position(|row| row.ids.contains(&id))
+    // Asked many times per parsed line; a map built once beats the scan.
+    static ROW_OF: OnceLock<FastMap<&'static str, usize>> = OnceLock::new();
+    ROW_OF
+        .get_or_init(|| {
+            let ids = ROWS.iter().enumerate();
+            ids.flat_map(|(row, r)| r.ids.iter().map(move |id| (*id, row)))
+                .collect()
+        })
+        .get(id)
+        .copied()
 }
 
 /// One option as the lexer needs it.
@@ -483,9 +519,9 @@ pub struct Spec {
 
 /// The table and the lookups the lexer makes, built once per process.
 pub struct Index {
-    pub command: clap::Command,
-    shorts: HashMap<u8, Spec>,
-    longs: HashMap<&'static str, Spec>,
+    pub command: &'static clap::Command,
+    shorts: FastMap<u8, Spec>,
+    longs: FastMap<&'static str, Spec>,
 }
 
 impl Index {
@@ -494,8 +530,8 @@ impl Index {
         static TABLE: OnceLock<clap::Command> = OnceLock::new();
         INDEX.get_or_init(|| {
             let table = TABLE.get_or_init(option_table);
-            let mut shorts = HashMap::new();
-            let mut longs = HashMap::new();
+            let mut shorts = FastMap::default();
+            let mut longs = FastMap::default();
             for arg in table.get_arguments() {
                 let Some(long) = arg.get_long() else {
                     continue;
@@ -519,7 +555,7 @@ impl Index {
                 }
             }
             Index {
-                command: table.clone(),
+                command: table,
                 shorts,
                 longs,
             }

@@ -186,7 +186,7 @@ pub fn operand(text: &str, protocol: Option<Protocol>) -> Option<Operand> {
     let (host, port_text, bracketed) = if let Some(inner) = text.strip_prefix('[') {
         let (host, after) = inner.split_once(']')?;
         (host, Some(after.strip_prefix(':')?), true)
-    } else if let Ok(v6) = text.parse::<Ipv6Addr>() {
+    } else if let Some(v6) = ipv6_literal(text) {
         return Some(Operand {
             addr: IpAddr::V6(v6),
             port: None,
@@ -205,8 +205,18 @@ pub fn operand(text: &str, protocol: Option<Protocol>) -> Option<Operand> {
     Some(Operand { addr, port })
 }
 
+/// `text` as an IPv6 literal. Every such literal has two colons or
+/// more; checking that first spares the common IPv4 operand a failed
+/// IPv6 parse (issue 7: `-R` reads thousands of operands).
+fn ipv6_literal(text: &str) -> Option<Ipv6Addr> {
+    if text.bytes().filter(|&b| b == b':').count() < 2 {
+        return None;
+    }
+    text.parse().ok()
+}
+
 fn host_part(host: &str, bracketed: bool) -> Option<IpAddr> {
-    if let Ok(v6) = host.parse::<Ipv6Addr>() {
+    if let Some(v6) = ipv6_literal(host) {
         // Only reachable in brackets: a bare IPv6 literal has no port.
         return Some(IpAddr::V6(v6));
     }
