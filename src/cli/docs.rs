@@ -80,7 +80,14 @@ fn render_args<'a>(args: impl IntoIterator<Item = &'a Arg>) -> String {
         .disable_version_flag(true)
         .args(args.into_iter().map(|a| {
             // Every help text names the values already.
-            let arg = a.clone().help_heading(None);
+            let mut arg = a.clone().help_heading(None);
+            // clap_mangen shows no short aliases (`-l` for `-L`): say it.
+            let aliases = a.get_visible_short_aliases().unwrap_or_default();
+            if !aliases.is_empty() {
+                let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+                let names: Vec<String> = aliases.iter().map(|c| format!("-{c}")).collect();
+                arg = arg.help(format!("{help}; also {}.", names.join(", ")));
+            }
             if arg.get_action().takes_values() {
                 arg.hide_possible_values(true)
             } else {
