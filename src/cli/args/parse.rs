@@ -53,6 +53,7 @@ pub fn parse(argv0: &str, args: &[String]) -> Result<Command, ParseError> {
             numeric: false,
             exact: false,
             sort: true,
+            json: false,
         }));
     }
     let posix = std::env::var_os("POSIXLY_CORRECT").is_some()
@@ -581,6 +582,7 @@ impl<'a> Typed<'a> {
                     numeric: has("numeric"),
                     exact: has("exact"),
                     sort: !has("nosort"),
+                    json: has("json"),
                 })
             }
             Cmd::Save => Command::Save(SaveRequest {
