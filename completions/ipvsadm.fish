@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ipvsadm_global_optspecs
-    string join \n A/add-service E/edit-service D/delete-service C/clear L/list Z/zero a/add-server e/edit-server d/delete-server set h/help v/version R/restore S/save start-daemon= stop-daemon= t/tcp-service= u/udp-service= sctp-service= f/fwmark-service= s/scheduler= p/persistent= M/netmask= r/real-server= m/masquerading i/ipip g/gatewaying w/weight= x/u-threshold= y/l-threshold= n/numeric c/connection mcast-interface= syncid= timeout daemon stats rate thresholds persistent-conn nosort sort X/exact 6/ipv6 o/ops pe= b/sched-flags= mcast-group= mcast-port= mcast-ttl= sync-maxlen= tun-info tun-type= tun-port= tun-nocsum tun-csum tun-remcsum netns=
+    string join \n A/add-service E/edit-service D/delete-service C/clear L/list Z/zero a/add-server e/edit-server d/delete-server set h/help v/version R/restore S/save start-daemon= stop-daemon= t/tcp-service= u/udp-service= sctp-service= f/fwmark-service= s/scheduler= p/persistent= M/netmask= r/real-server= m/masquerading i/ipip g/gatewaying w/weight= x/u-threshold= y/l-threshold= n/numeric c/connection mcast-interface= syncid= timeout daemon stats rate thresholds persistent-conn nosort sort X/exact 6/ipv6 o/ops pe= b/sched-flags= mcast-group= mcast-port= mcast-ttl= sync-maxlen= tun-info json tun-type= tun-port= tun-nocsum tun-csum tun-remcsum netns=
 end
 
 function __fish_ipvsadm_needs_command
@@ -95,6 +95,7 @@ complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -s X -l exact -d 'Print ex
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -s 6 -l ipv6 -d 'The firewall-mark service is IPv6 (after -f)'
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -s o -l ops -d 'One-packet scheduling (UDP and firewall-mark services)'
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -l tun-info -d 'List with tunnel details'
+complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -l json -d 'List as JSON (with -L only; not in ipvsadm 1.31): every field at once, addresses numeric, numbers unscaled; see JSON OUTPUT in ipvsadm(8)'
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -l tun-nocsum -d 'Tunnel without checksum (the default)'
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -l tun-csum -d 'Tunnel with checksum'
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -l tun-remcsum -d 'Tunnel with remote checksum offload'

@@ -86,6 +86,9 @@ pub struct ListRequest {
     pub exact: bool,
     /// false with `--nosort`
     pub sort: bool,
+    /// `--json`: the view as JSON (`views::json`) instead of ipvsadm's text;
+    /// the format, `-n` and `--exact` then change nothing.
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -241,14 +241,18 @@ fn list(
     request: &ListRequest,
     mut out: &mut dyn Write,
 ) -> io::Result<Outcome> {
-    let resolver = resolver(request.numeric);
+    let resolver = resolver(request.numeric || request.json);
     let format = match request.view {
         ListView::Services(format) => format,
         ListView::Connections { persistent } => {
-            return connections(out, persistent, request.numeric, &*resolver);
+            return connections(out, persistent, request, &*resolver);
         }
         ListView::Timeouts => {
             return Ok(match session.ipvs.timeouts() {
+                Ok(t) if request.json => {
+                    views::json::write_timeouts(&mut out, &t)?;
+                    Outcome::Status(0)
+                }
                 Ok(t) => {
                     views::config::write_timeouts(&mut out, &t)?;
                     Outcome::Status(0)
@@ -258,6 +262,10 @@ fn list(
         }
         ListView::Daemons => {
             return Ok(match session.ipvs.daemons() {
+                Ok(daemons) if request.json => {
+                    views::json::write_daemons(&mut out, &daemons)?;
+                    Outcome::Status(0)
+                }
                 Ok(daemons) => {
                     views::config::write_daemons(&mut out, &daemons)?;
                     Outcome::Status(0)
@@ -283,9 +291,28 @@ fn list(
         if request.sort {
             views::sort::destinations(&mut dests);
         }
-        views::list::write_titles(&mut out, format)?;
-        views::list::write_service(&mut out, &svc, &dests, &options, &*resolver)?;
+        if request.json {
+            views::json::write_services(&mut out, &session.info, &[(svc, dests)])?;
+        } else {
+            views::list::write_titles(&mut out, format)?;
+            views::list::write_service(&mut out, &svc, &dests, &options, &*resolver)?;
+        }
         return Ok(Outcome::Status(0));
+    }
+    if request.json {
+        // All or nothing: no document at all when the dump fails.
+        let mut table = Vec::new();
+        let collected = each_service(&mut session.ipvs, request.sort, |svc, dests| {
+            table.push((svc.clone(), dests.to_vec()));
+            Ok(())
+        })?;
+        return match collected {
+            Ok(()) => {
+                views::json::write_services(&mut out, &session.info, &table)?;
+                Ok(Outcome::Status(0))
+            }
+            Err(err) => Ok(list_failure(&err)),
+        };
     }
     views::list::write_header(&mut out, &session.info)?;
     views::list::write_titles(&mut out, format)?;
@@ -317,14 +344,19 @@ fn save(
 fn connections(
     mut out: &mut dyn Write,
     persistent: bool,
-    numeric: bool,
+    request: &ListRequest,
     resolver: &dyn Resolver,
 ) -> io::Result<Outcome> {
     let Ok(content) = std::fs::read_to_string(views::conn::PROC_PATH) else {
         eprintln!("{}", views::conn::open_error_message());
         return Ok(Outcome::Exit(1));
     };
-    match views::conn::write_connections(&mut out, &content, persistent, numeric, resolver) {
+    let written = if request.json {
+        views::json::write_connections(&mut out, &content)
+    } else {
+        views::conn::write_connections(&mut out, &content, persistent, request.numeric, resolver)
+    };
+    match written {
         Ok(()) => Ok(Outcome::Status(0)),
         Err(views::conn::ConnError::Io(err)) => Err(err),
         Err(err) => {

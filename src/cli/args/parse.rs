@@ -105,6 +105,7 @@ fn default_list() -> Command {
         numeric: false,
         exact: false,
         sort: true,
+        json: false,
     })
 }
 
@@ -659,6 +660,7 @@ impl<'a> Typed<'a> {
                     numeric: has("numeric"),
                     exact: has("exact"),
                     sort: !has("nosort"),
+                    json: has("json"),
                 })
             }
             Cmd::Save => Command::Save(SaveRequest {

@@ -319,6 +319,12 @@ pub fn option_table() -> clap::Command {
             )
             .help_heading(H_DAEMON_OPTS),
             flag("tun-info", "List with tunnel details").help_heading(H_LIST_OPTS),
+            flag(
+                "json",
+                "List as JSON (with -L only; not in ipvsadm 1.31): every field at once, \
+                 addresses numeric, numbers unscaled; see JSON OUTPUT in ipvsadm(8)",
+            )
+            .help_heading(H_LIST_OPTS),
             value("tun-type", "ipip|gue|gre", "Tunnel type (default ipip)")
                 .value_parser(hints(&TUNNEL_TYPES))
                 .hide_possible_values(true)
@@ -414,10 +420,10 @@ pub struct Row {
     pub rules: &'static str,
 }
 
-/// The matrix, rows in ipvsadm's check order. `-6`, `--sort`, the commands,
+/// The matrix, rows in ipvsadm's check order (then our own options). `-6`, `--sort`, the commands,
 /// `-h` and `-v` have no row (never counted, repeatable or handled apart).
 #[rustfmt::skip]
-pub const ROWS: [Row; 34] = [
+pub const ROWS: [Row; 35] = [
     //                                                                             AEDCLadeSsoRSZ
     Row { name: "numeric", ids: &["numeric"],                                  rules: "xxxx.xxxxxxx.x" },
     Row { name: "connection", ids: &["connection"],                            rules: "xxxx1xxxxxxxxx" },
@@ -454,6 +460,8 @@ pub const ROWS: [Row; 34] = [
     Row { name: "tun-nocsum", ids: &["tun-nocsum"],                            rules: "xxxxx.x.xxxxxx" },
     Row { name: "tun-csum", ids: &["tun-csum"],                                rules: "xxxxx.x.xxxxxx" },
     Row { name: "tun-remcsum", ids: &["tun-remcsum"],                          rules: "xxxxx.x.xxxxxx" },
+    // Ours (not in 1.31): last, so that no message of a line without it changes.
+    Row { name: "json", ids: &["json"],                                        rules: "xxxx.xxxxxxxxx" },
 ];
 
 /// Options outside the matrix that are not commands.

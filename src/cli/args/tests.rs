@@ -89,6 +89,7 @@ fn no_arguments_lists_everything_with_names() {
         numeric: false,
         exact: false,
         sort: true,
+        json: false,
     });
     assert_eq!(parse("ipvsadm", &[]), Ok(expected.clone()));
     assert_eq!(ok("-L"), expected);
@@ -808,6 +809,56 @@ fn list_requests() {
 }
 
 #[test]
+fn json_goes_with_every_list_view_and_nothing_else() {
+    for (line, view) in [
+        ("-L --json", ListView::Services(ServiceFormat::Default)),
+        (
+            "-Ln --json --stats",
+            ListView::Services(ServiceFormat::Stats),
+        ),
+        ("-L --json -c", ListView::Connections { persistent: false }),
+        (
+            "-L -c --persistent-conn --json",
+            ListView::Connections { persistent: true },
+        ),
+        ("-L --timeout --json", ListView::Timeouts),
+        ("-l --daemon --json", ListView::Daemons),
+    ] {
+        let l = list(ok(line));
+        assert!(l.json, "{line}");
+        assert_eq!(l.view, view, "{line}");
+    }
+    let l = list(ok("-L --json -t 10.0.0.1:80 --nosort"));
+    assert_eq!(l.service, Some(tcp("10.0.0.1", 80)));
+    assert!(l.json && !l.sort);
+    assert!(!list(ok("-L -n")).json);
+    for (line, command) in [
+        ("-A -t 10.0.0.1:80 --json", "add-service"),
+        ("-S --json", "save"),
+        ("-Z --json", "zero"),
+        ("-C --json", "flush"),
+        ("--set 1 2 3 --json", "set"),
+        ("-a -t 10.0.0.1:80 -r 10.0.0.2 --json", "add-server"),
+    ] {
+        assert_eq!(
+            fails(line),
+            (
+                format!("Illegal 'json' option with the '{command}' command"),
+                2
+            ),
+            "{line}"
+        );
+    }
+    // ipvsadm's own checks come first; no short option was added
+    assert_eq!(msg("-L --json --json"), "multiple 'json' options specified");
+    assert_eq!(
+        msg("-A --json -p 1 -c"),
+        "Illegal 'connection' option with the 'add-service' command"
+    );
+    assert_eq!(msg("-L -j"), "-j: unknown option");
+}
+
+#[test]
 fn other_commands() {
     assert_eq!(ok("-C"), Command::Clear);
     assert_eq!(ok("-R"), Command::Restore);
@@ -1067,6 +1118,7 @@ fn random_words_never_panic() {
         "--sort",
         "--exact",
         "--tun-info",
+        "--json",
         "--tun-type",
         "--tun-port",
         "--tun-nocsum",

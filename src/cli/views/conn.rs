@@ -63,16 +63,18 @@ pub fn open_error_message() -> String {
     format!("cannot open file {PROC_PATH}")
 }
 
-/// One row of the proc file.
+/// One row of the proc file (the text and the JSON view read the same).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Row<'a> {
-    protocol: &'a str,
-    client: (IpAddr, u16),
-    virt: (IpAddr, u16),
-    dest: (IpAddr, u16),
-    state: &'a str,
-    expires: u32,
-    pe: Option<(&'a str, &'a str)>,
+pub(super) struct Row<'a> {
+    pub protocol: &'a str,
+    pub client: (IpAddr, u16),
+    pub virt: (IpAddr, u16),
+    pub dest: (IpAddr, u16),
+    pub state: &'a str,
+    /// Seconds left.
+    pub expires: u32,
+    /// Persistence engine name and data, when the row has them.
+    pub pe: Option<(&'a str, &'a str)>,
 }
 
 /// An address as the kernel writes it there: IPv6 uncompressed with
@@ -104,6 +106,18 @@ fn parse_row(line: &str) -> Option<Row<'_>> {
         expires: f[8].parse().ok()?,
         pe: (f.len() >= 11).then(|| (f[9], f[10])),
     })
+}
+
+/// Every row of the proc file's `content`, all or nothing (the JSON view's
+/// reading; the text view writes rows as it reads them, as 1.31 does).
+pub(super) fn rows(content: &str) -> Result<Vec<Row<'_>>, ConnError> {
+    let mut lines = content.lines();
+    if lines.next().is_none() {
+        return Err(ConnError::Empty);
+    }
+    lines
+        .map(|l| parse_row(l).ok_or(ConnError::BadRow))
+        .collect()
 }
 
 /// Writes the connection table for the proc file's `content`:

@@ -68,7 +68,7 @@ pub fn forward_switch(fwd: ForwardMethod) -> &'static str {
 /// Which checksum mode the tunnel flags select: 0 none, 1 csum, 2 remcsum.
 /// (Other values are not produced by the kernel; the remote-checksum bit
 /// wins, then the checksum bit.)
-fn csum_mode(flags: u16) -> usize {
+pub fn csum_mode(flags: u16) -> usize {
     if flags & TUN_FLAG_REMCSUM != 0 {
         2
     } else if flags & TUN_FLAG_CSUM != 0 {

@@ -20,11 +20,16 @@
 //! - `-c`: `conn::write_connections(out, &proc_text, persistent, numeric,
 //!   resolver)` with the text of `/proc/net/ip_vs_conn`; its error says
 //!   which message (if any) to print before exiting 1.
+//! - `--json` (any of the above but `-S`): `json::write_services(out,
+//!   &info, &table)` with the sorted table (one entry for `-L <service>`),
+//!   `json::write_timeouts`, `json::write_daemons`,
+//!   `json::write_connections(out, &proc_text)`.
 //! - `resolver`: `&names::SystemResolver::new()` normally; with `-n` no
 //!   lookup is made, so `&names::NoNames` does as well.
 
 pub mod config;
 pub mod conn;
+pub mod json;
 pub mod labels;
 pub mod list;
 pub mod names;
