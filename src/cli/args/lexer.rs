@@ -195,7 +195,7 @@ impl Lexer<'_> {
                 } else {
                     return Err(PoptReason::MissingArgument);
                 };
-                raw.map(|raw| self.expand(&raw))
+                raw.map(|raw| self.expand(raw))
             }
         };
         Ok(Some(Occurrence {
@@ -209,14 +209,14 @@ impl Lexer<'_> {
     /// not start with `-` and was not taken before (found once per value);
     /// that word is then skipped by the scan. Without such a word the text
     /// stays as it is.
-    fn expand(&mut self, raw: &str) -> String {
+    fn expand(&mut self, raw: String) -> String {
         const MARK: &str = "!#:+";
         if !raw.contains(MARK) {
-            return raw.to_string();
+            return raw;
         }
         let mut found: Option<String> = None;
         let mut out = String::with_capacity(raw.len());
-        let mut rest = raw;
+        let mut rest = raw.as_str();
         while let Some(pos) = rest.find(MARK) {
             out.push_str(&rest[..pos]);
             if found.is_none() {

@@ -104,7 +104,10 @@ pub fn fwmark(s: &str) -> Result<u32, ParseError> {
 /// anything after them are ignored.
 pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
     let bytes = s.as_bytes();
-    let mut parts: Vec<u32> = Vec::with_capacity(4);
+    // At most three parts before the last (no allocation: `-R` reads
+    // thousands of addresses).
+    let mut parts = [0u32; 3];
+    let mut count = 0;
     let mut i = 0;
     let last = loop {
         if !bytes.get(i).is_some_and(u8::is_ascii_digit) {
@@ -113,10 +116,11 @@ pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
         let (value, next) = strtoul_base0(bytes, i)?;
         i = next;
         if bytes.get(i) == Some(&b'.') {
-            if parts.len() > 2 || value > 0xff {
+            if count > 2 || value > 0xff {
                 return None;
             }
-            parts.push(value);
+            parts[count] = value;
+            count += 1;
             i += 1;
         } else {
             break value;
@@ -128,11 +132,11 @@ pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
         return None;
     }
     const MAX: [u32; 4] = [0xffff_ffff, 0xff_ffff, 0xffff, 0xff];
-    if last > MAX[parts.len()] {
+    if last > MAX[count] {
         return None;
     }
     let mut word: u32 = 0;
-    for (k, part) in parts.iter().enumerate() {
+    for (k, part) in parts[..count].iter().enumerate() {
         word |= part << (24 - 8 * k);
     }
     Some(Ipv4Addr::from(word | last))
