@@ -26,4 +26,8 @@ if [ ${#targets[@]} -gt 0 ]; then
         sed -n 's/.*"executable":"\([^"]*\)".*/\1/p')
 fi
 
+# The whole suite takes ~20 minutes on an idle 2-core machine and much
+# longer on a busy one (TCG shares the cores); run.sh's 20-minute default
+# would cut it off, so allow an hour (CI's limit is 90 minutes in all).
+export VM_TIMEOUT=${VM_TIMEOUT:-3600}
 VM_BUILD=0 VM_EXTRA_BINS="${bins[*]:-}" exec "$root/tests/vm/run.sh" vm/suite.sh "$@"
