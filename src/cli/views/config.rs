@@ -45,14 +45,9 @@ pub fn write_daemons(out: &mut impl Write, daemons: &[Daemon]) -> io::Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::views::fixtures::text;
     use ipvsadm::model::DaemonState;
     use pretty_assertions::assert_eq;
-
-    fn text(f: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
-        let mut v = Vec::new();
-        f(&mut v).unwrap();
-        String::from_utf8(v).unwrap()
-    }
 
     #[test]
     fn timeouts() {

@@ -405,14 +405,9 @@ pub fn write_connections(out: &mut impl Write, content: &str) -> Result<(), Conn
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::views::fixtures::text;
     use ipvsadm::model::{DaemonState, TUN_FLAG_CSUM, TUN_FLAG_REMCSUM, Tunnel};
     use pretty_assertions::assert_eq;
-
-    fn text(f: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
-        let mut v = Vec::new();
-        f(&mut v).unwrap();
-        String::from_utf8(v).unwrap()
-    }
 
     const INFO: Info = Info {
         version: 0x010201,

@@ -264,30 +264,11 @@ fn write_dest(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::views::fixtures::{dest, fwm, service as with_proto, tcp};
     use crate::cli::views::names::{FakeResolver, NoNames};
     use ipvsadm::model::{Family, ForwardMethod, Stats, TUN_FLAG_CSUM, Tunnel, TunnelType};
     use pretty_assertions::assert_eq;
 
-    fn tcp(addr: &str, port: u16) -> Service {
-        Service::new(ServiceKey::Addr {
-            protocol: Protocol::Tcp,
-            addr: addr.parse().unwrap(),
-            port,
-        })
-    }
-    fn with_proto(protocol: Protocol, addr: &str, port: u16) -> Service {
-        Service::new(ServiceKey::Addr {
-            protocol,
-            addr: addr.parse().unwrap(),
-            port,
-        })
-    }
-    fn fwm(mark: u32, family: Family) -> Service {
-        Service::new(ServiceKey::Fwmark { mark, family })
-    }
-    fn dest(addr: &str, port: u16) -> Destination {
-        Destination::new(addr.parse().unwrap(), port)
-    }
     fn opts(format: ServiceFormat) -> ListOptions {
         ListOptions {
             format,

@@ -29,6 +29,8 @@
 
 pub mod config;
 pub mod conn;
+#[cfg(test)]
+mod fixtures;
 pub mod json;
 pub mod labels;
 pub mod list;

@@ -107,23 +107,11 @@ pub fn write_service(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::views::fixtures::{dest, fwm, service as svc};
     use crate::cli::views::names::{FakeResolver, NoNames};
     use ipvsadm::model::{TUN_FLAG_CSUM, TUN_FLAG_REMCSUM, Tunnel, TunnelType};
     use pretty_assertions::assert_eq;
 
-    fn svc(protocol: Protocol, addr: &str, port: u16) -> Service {
-        Service::new(ServiceKey::Addr {
-            protocol,
-            addr: addr.parse().unwrap(),
-            port,
-        })
-    }
-    fn fwm(mark: u32, family: Family) -> Service {
-        Service::new(ServiceKey::Fwmark { mark, family })
-    }
-    fn dest(addr: &str, port: u16) -> Destination {
-        Destination::new(addr.parse().unwrap(), port)
-    }
     fn save(s: &Service, dests: &[Destination]) -> String {
         let mut v = Vec::new();
         write_service(&mut v, s, dests, true, &NoNames).unwrap();

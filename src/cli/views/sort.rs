@@ -155,28 +155,15 @@ fn apply_permutation<T>(list: &mut [T], mut order: Vec<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::views::fixtures::{self, dest, tcp};
     use ipvsadm::model::{Family, Protocol};
     use pretty_assertions::assert_eq;
 
-    fn tcp(addr: &str, port: u16) -> Service {
-        Service::new(ServiceKey::Addr {
-            protocol: Protocol::Tcp,
-            addr: addr.parse().unwrap(),
-            port,
-        })
-    }
     fn udp(addr: &str, port: u16) -> Service {
-        Service::new(ServiceKey::Addr {
-            protocol: Protocol::Udp,
-            addr: addr.parse().unwrap(),
-            port,
-        })
+        fixtures::service(Protocol::Udp, addr, port)
     }
     fn fwm(mark: u32) -> Service {
-        Service::new(ServiceKey::Fwmark {
-            mark,
-            family: Family::Inet,
-        })
+        fixtures::fwm(mark, Family::Inet)
     }
     fn label(s: &Service) -> String {
         match s.key {
@@ -187,9 +174,6 @@ mod tests {
             } => format!("{}:{addr}:{port}", protocol.raw()),
             ServiceKey::Fwmark { mark, .. } => format!("fwm:{mark}"),
         }
-    }
-    fn dest(addr: &str, port: u16) -> Destination {
-        Destination::new(addr.parse().unwrap(), port)
     }
 
     #[test]
