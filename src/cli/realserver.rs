@@ -48,6 +48,18 @@ fn vip_arg() -> Arg {
         .help("The virtual IP address (IPv4 or IPv6) the director balances")
 }
 
+/// What `realserver` and `director` share: the help trailer, a required
+/// subcommand, no `--version`, and `--netns`.
+fn top_command(name: &'static str, bin: &str) -> Command {
+    Command::new(name)
+        .bin_name(format!("{bin} {name}"))
+        .after_help(format!("{STATE_HELP}\n\n{EXIT_HELP}"))
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .disable_version_flag(true)
+        .arg(netns_arg())
+}
+
 /// `--netns NAME`, as for ipvsadm's own commands: global, so it may come
 /// anywhere after the word.
 fn netns_arg() -> Arg {
@@ -71,8 +83,7 @@ fn dry_run_arg() -> Arg {
 
 /// The `realserver` grammar.
 pub fn realserver_command(bin: &str) -> Command {
-    Command::new("realserver")
-        .bin_name(format!("{bin} realserver"))
+    top_command("realserver", bin)
         .about("Prepare this host as an LVS real server for a VIP, undo it, or show it")
         .long_about(
             "Prepare this host as a real server of an LVS cluster: the changes a \
@@ -84,11 +95,6 @@ pub fn realserver_command(bin: &str) -> Command {
              NAT (-m) real servers need no change here, only a default route \
              through the director; see `ipvsadm director`.",
         )
-        .after_help(format!("{STATE_HELP}\n\n{EXIT_HELP}"))
-        .subcommand_required(true)
-        .arg_required_else_help(true)
-        .disable_version_flag(true)
-        .arg(netns_arg())
         .subcommand(
             Command::new("setup")
                 .about("Configure the VIP for direct routing or tunnelling")
@@ -157,14 +163,8 @@ pub fn realserver_command(bin: &str) -> Command {
 
 /// The `director` grammar.
 pub fn director_command(bin: &str) -> Command {
-    Command::new("director")
-        .bin_name(format!("{bin} director"))
+    top_command("director", bin)
         .about("Prepare this host as an LVS director, and check its IPVS table for common mistakes")
-        .after_help(format!("{STATE_HELP}\n\n{EXIT_HELP}"))
-        .subcommand_required(true)
-        .arg_required_else_help(true)
-        .disable_version_flag(true)
-        .arg(netns_arg())
         .subcommand(
             Command::new("setup")
                 .about("Turn on what the director needs for a forwarding method")
