@@ -13,7 +13,7 @@ use super::cmd::{Cmd, CmdAttr, Reply, Request};
 use super::{daemon, dest, info, service};
 
 fn with(cmd: Cmd, fill: impl FnOnce(&mut AttrWriter)) -> Request {
-    let mut w = AttrWriter::new();
+    let mut w = AttrWriter::for_request();
     fill(&mut w);
     Request {
         cmd,

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::table::{HEADINGS, Index};
+use super::table::{HEADINGS, OPTIONS, ValueKind};
 
 /// ipvsadm 1.31's version line (what scripts match on).
 pub const VERSION_LINE: &str = "ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)";
@@ -53,41 +53,33 @@ pub fn help_text(argv0: &str) -> String {
          options may be clustered (-Ln) and values attached (-p600, --weight=2).",
         "",
     );
-    let table = &Index::get().command;
     for heading in HEADINGS {
         let _ = write!(out, "\n{heading}:\n");
-        for arg in table
-            .get_arguments()
-            .filter(|a| a.get_help_heading() == Some(heading) && !a.is_hide_set())
-        {
+        for option in OPTIONS.iter().filter(|o| o.heading == heading) {
             let mut names = String::from("  ");
-            let shorts: Vec<char> = arg
-                .get_short()
-                .into_iter()
-                .chain(arg.get_visible_short_aliases().unwrap_or_default())
-                .collect();
-            for s in &shorts {
+            for s in option.shorts() {
                 let _ = write!(names, "-{s}, ");
             }
-            if shorts.is_empty() {
+            if option.short.is_none() {
                 names.push_str("    ");
             }
-            let _ = write!(names, "--{}", arg.get_long().unwrap_or_default());
-            if let Some(value) = arg.get_value_names().and_then(|v| v.first()) {
-                let optional = arg.get_num_args().is_some_and(|r| r.min_values() == 0);
-                if optional {
+            let _ = write!(names, "--{}", option.id);
+            match (option.kind, option.value_name) {
+                (_, "") => {}
+                (ValueKind::Optional, value) => {
                     let _ = write!(names, " [{value}]");
-                } else {
+                }
+                (_, value) => {
                     let _ = write!(names, " {value}");
                 }
             }
-            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            let help = option.help;
             if names.len() + 2 > HELP_COLUMN {
                 let _ = writeln!(out, "{names}");
-                push_wrapped(&mut out, &help, &" ".repeat(HELP_COLUMN));
+                push_wrapped(&mut out, help, &" ".repeat(HELP_COLUMN));
             } else {
                 let first = format!("{names:<HELP_COLUMN$}");
-                push_wrapped_after(&mut out, &first, &help, &" ".repeat(HELP_COLUMN));
+                push_wrapped_after(&mut out, &first, help, &" ".repeat(HELP_COLUMN));
             }
         }
     }
@@ -146,11 +138,9 @@ mod tests {
         let text = help_text("/sbin/ipvsadm");
         assert!(text.starts_with(&format!("{VERSION_LINE}\n")));
         assert!(text.contains("  /sbin/ipvsadm -S [-n]\n"));
-        for arg in Index::get().command.get_arguments() {
-            if let Some(long) = arg.get_long() {
-                assert!(text.contains(&format!("--{long}")), "--{long}");
-            }
-            if let Some(short) = arg.get_short() {
+        for option in OPTIONS {
+            assert!(text.contains(&format!("--{}", option.id)), "{}", option.id);
+            if let Some(short) = option.short {
                 assert!(text.contains(&format!("  -{short}, -")), "-{short}");
             }
         }

@@ -1,6 +1,6 @@
 //! Splits the words into options, values and leftovers the way popt 1.19
 //! (`poptGetNextOpt`) does for ipvsadm's table, options looked up in the
-//! clap table ([`super::table::Index`]).
+//! option table ([`super::table::Index`]).
 //!
 //! Why not clap's own parser: ipvsadm's output is defined by popt's
 //! grammar and popt's errors, and clap differs in ways that show on
@@ -12,20 +12,22 @@
 //! free word, and `POSIXLY_CORRECT` ends options at the first word. clap's
 //! parser reports other texts and checks everything before returning, so
 //! the order of messages cannot be reproduced from its `Error`s. The
-//! option names and value kinds still come from the one clap table.
+//! option names and value kinds still come from the one option table.
 
 use super::table::{Index, ValueKind};
 
 /// One option as it was typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Occurrence {
-    /// The clap arg id (the option's long name).
+pub struct Occurrence<'a> {
+    /// The option's id (its long name).
     pub id: &'static str,
+    /// Its row in the compatibility matrix, if it has one.
+    pub row: Option<usize>,
     /// Its value, after popt's `!#:+` expansion.
     pub value: Option<String>,
     /// The last word consumed when the option was read: what popt's
     /// `poptBadOption` names in ipvsadm's `invalid option` message.
-    pub token: String,
+    pub token: &'a str,
 }
 
 /// Why popt stopped.
@@ -48,20 +50,20 @@ impl PoptReason {
 
 /// popt's error: the word being read and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PoptFailure {
-    pub token: String,
+pub struct PoptFailure<'a> {
+    pub token: &'a str,
     pub reason: PoptReason,
 }
 
 /// Everything popt hands ipvsadm for one command line.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Lexed {
+pub struct Lexed<'a> {
     /// Options in the order popt returns them, up to the first error.
-    pub options: Vec<Occurrence>,
+    pub options: Vec<Occurrence<'a>>,
     /// Non-option words (before the error), in order.
     pub leftovers: Vec<String>,
     /// The error that ended the scan, if any.
-    pub failure: Option<PoptFailure>,
+    pub failure: Option<PoptFailure<'a>>,
 }
 
 struct Lexer<'a> {
@@ -80,7 +82,7 @@ struct Lexer<'a> {
 
 /// Scans `words` (argv without argv[0]). `posix` is popt's
 /// POSIX_ME_HARDER mode (set from `POSIXLY_CORRECT`/`POSIX_ME_HARDER`).
-pub fn lex(words: &[String], posix: bool) -> Lexed {
+pub fn lex(words: &[String], posix: bool) -> Lexed<'_> {
     let mut lexer = Lexer {
         index: Index::get(),
         words,
@@ -107,20 +109,19 @@ pub fn lex(words: &[String], posix: bool) -> Lexed {
     lexed
 }
 
-impl Lexer<'_> {
+impl<'a> Lexer<'a> {
     /// popt's `os->argv[os->next - 1]`.
-    fn last_word(&self) -> String {
+    fn last_word(&self) -> &'a str {
         self.next
             .checked_sub(1)
             .and_then(|i| self.words.get(i))
-            .cloned()
-            .unwrap_or_default()
+            .map_or("", String::as_str)
     }
 
     fn next_option(
         &mut self,
         leftovers: &mut Vec<String>,
-    ) -> Result<Option<Occurrence>, PoptReason> {
+    ) -> Result<Option<Occurrence<'a>>, PoptReason> {
         let mut long_value: Option<String> = None;
         let spec = loop {
             if let Some((word, offset)) = self.cluster.take() {
@@ -200,6 +201,7 @@ impl Lexer<'_> {
         };
         Ok(Some(Occurrence {
             id: spec.id,
+            row: spec.row,
             value,
             token: self.last_word(),
         }))
@@ -248,7 +250,7 @@ mod tests {
         line.split_whitespace().map(str::to_string).collect()
     }
 
-    fn ids(lexed: &Lexed) -> Vec<(&str, Option<&str>)> {
+    fn ids<'a>(lexed: &'a Lexed) -> Vec<(&'a str, Option<&'a str>)> {
         lexed
             .options
             .iter()
@@ -257,13 +259,15 @@ mod tests {
     }
 
     fn failure(line: &str) -> (String, PoptReason) {
-        let f = lex(&words(line), false).failure.expect("an error");
-        (f.token, f.reason)
+        let w = words(line);
+        let f = lex(&w, false).failure.expect("an error");
+        (f.token.to_string(), f.reason)
     }
 
     #[test]
     fn clusters_and_attached_values() {
-        let l = lex(&words("-lnt 10.0.0.1:80"), false);
+        let w = words("-lnt 10.0.0.1:80");
+        let l = lex(&w, false);
         assert_eq!(
             ids(&l),
             [
@@ -272,10 +276,8 @@ mod tests {
                 ("tcp-service", Some("10.0.0.1:80"))
             ]
         );
-        let l = lex(
-            &words("-At10.0.0.1:80 -srr -p600 -t=x --weight=5 --pe sip"),
-            false,
-        );
+        let w = words("-At10.0.0.1:80 -srr -p600 -t=x --weight=5 --pe sip");
+        let l = lex(&w, false);
         assert_eq!(
             ids(&l),
             [
@@ -293,7 +295,8 @@ mod tests {
 
     #[test]
     fn required_values_take_dash_words_optional_ones_do_not() {
-        let l = lex(&words("-w -1 -p -s rr -p"), false);
+        let w = words("-w -1 -p -s rr -p");
+        let l = lex(&w, false);
         assert_eq!(
             ids(&l),
             [
@@ -303,7 +306,8 @@ mod tests {
                 ("persistent", None)
             ]
         );
-        let l = lex(&words("-p rr --persistent 600 --persistent=7 -p="), false);
+        let w = words("-p rr --persistent 600 --persistent=7 -p=");
+        let l = lex(&w, false);
         assert_eq!(
             ids(&l),
             [
@@ -317,10 +321,12 @@ mod tests {
 
     #[test]
     fn leftovers_and_double_dash() {
-        let l = lex(&words("foo -L - bar -- -n baz"), false);
+        let w = words("foo -L - bar -- -n baz");
+        let l = lex(&w, false);
         assert_eq!(ids(&l), [("list", None)]);
         assert_eq!(l.leftovers, ["foo", "-", "bar", "-n", "baz"]);
-        let l = lex(&words("-L foo -n"), true);
+        let w = words("-L foo -n");
+        let l = lex(&w, true);
         assert_eq!(ids(&l), [("list", None)]);
         assert_eq!(l.leftovers, ["foo", "-n"]);
     }
@@ -348,17 +354,16 @@ mod tests {
         assert_eq!(failure("-="), ("-=".into(), UnknownOption));
         assert_eq!(failure("-Lé"), ("-Lé".into(), UnknownOption));
         // The options before the error are kept.
-        let l = lex(&words("-A -w abc --bogus -n"), false);
+        let w = words("-A -w abc --bogus -n");
+        let l = lex(&w, false);
         assert_eq!(ids(&l), [("add-service", None), ("weight", Some("abc"))]);
     }
 
     #[test]
     fn token_is_the_last_word_read() {
-        let l = lex(
-            &words("-L --start-daemon master --stop-daemon=backup -LA"),
-            false,
-        );
-        let tokens: Vec<_> = l.options.iter().map(|o| o.token.as_str()).collect();
+        let w = words("-L --start-daemon master --stop-daemon=backup -LA");
+        let l = lex(&w, false);
+        let tokens: Vec<_> = l.options.iter().map(|o| o.token).collect();
         assert_eq!(
             tokens,
             ["-L", "master", "--stop-daemon=backup", "-LA", "-LA"]
@@ -367,7 +372,8 @@ mod tests {
 
     #[test]
     fn next_word_expansion() {
-        let l = lex(&words("-A -t !#:+:80 10.0.0.1 -s rr"), false);
+        let w = words("-A -t !#:+:80 10.0.0.1 -s rr");
+        let l = lex(&w, false);
         assert_eq!(
             ids(&l),
             [
@@ -378,13 +384,15 @@ mod tests {
         );
         assert!(l.leftovers.is_empty());
         // popt's quirk: the word is taken even if an option reads it next.
-        let l = lex(&words("-A -t !#:+:80 -s rr 10.0.0.1"), false);
+        let w = words("-A -t !#:+:80 -s rr 10.0.0.1");
+        let l = lex(&w, false);
         assert_eq!(
             ids(&l)[1..],
             [("tcp-service", Some("rr:80")), ("scheduler", Some("rr"))]
         );
         assert_eq!(l.leftovers, ["10.0.0.1"]);
-        let l = lex(&words("-A -t !#:+ -n"), false);
+        let w = words("-A -t !#:+ -n");
+        let l = lex(&w, false);
         assert_eq!(ids(&l)[1], ("tcp-service", Some("!#:+")));
     }
 }

@@ -3,15 +3,11 @@
 //!
 //! Two stages, as ripgrep splits low and high arguments: [`lexer`] finds
 //! options, values and leftover words the way popt 1.19 does, looking the
-//! names up in the one option table ([`table::option_table`], a
-//! `clap::Command`); [`parse`](mod@parse) then checks values and
-//! combinations in ipvsadm's order and builds the command with its
-//! defaults. Defects D5, D7 and D9 of 1.31 are fixed here (see each
+//! names up in the one option table ([`table::OPTIONS`], which also
+//! gives clap its table for the docs); [`parse`](mod@parse) then checks
+//! values and combinations in ipvsadm's order and builds the command with
+//! its defaults. Defects D5, D7 and D9 of 1.31 are fixed here (see each
 //! module); every other behaviour, message and exit code is ipvsadm's.
-
-// On this branch main.rs does not call the parser yet, so the binary
-// reaches none of it. Remove this line once it does (run branch); the
-// items kept for others are marked one by one below.
 
 mod error;
 mod help;

@@ -28,7 +28,9 @@ use ipvsadm::model::{
 
 use super::error::ParseError;
 use super::lexer::{self, Lexed, Occurrence};
-use super::table::{Cmd, PROCESS_OPTIONS, ROWS, TUNNEL_OPTIONS, TUNNEL_RULES, row_of};
+use super::table::{
+    Cmd, PROCESS_OPTIONS, ROWS, SERVICE_OPTIONS, TUNNEL_OPTIONS, TUNNEL_RULES, row_const, row_of,
+};
 use super::values::{self, Operand};
 use crate::cli::command::{Command, ListRequest, ListView, SaveRequest, ServiceFormat};
 
@@ -179,7 +181,7 @@ fn parse_lexed(argv0: &str, lexed: &Lexed) -> Result<Command, ParseError> {
     }
     if let Some(failure) = &lexed.failure {
         return Err(ParseError::Popt {
-            token: failure.token.clone(),
+            token: failure.token.to_string(),
             reason: failure.reason,
         });
     }
@@ -223,7 +225,7 @@ enum ServiceSpec {
 /// What was typed, value-checked, before the cross-option checks
 /// (ipvsadm's `ipvs_command_entry` plus its option bits).
 struct Typed<'a> {
-    lexed: &'a Lexed,
+    lexed: &'a Lexed<'a>,
     cmd: Cmd,
     /// Bit per matrix row: ipvsadm's `options`.
     seen: u64,
@@ -257,6 +259,20 @@ struct Typed<'a> {
     resolved: Vec<(usize, Option<Operand>)>,
 }
 
+/// The rows of [`TUNNEL_OPTIONS`], looked up at compile time: every
+/// `-a`/`-e` line asks for them.
+const TUNNEL_ROWS: [usize; 4] = {
+    let mut rows = [0; 4];
+    let mut i = 0;
+    while i < rows.len() {
+        rows[i] = row_const(TUNNEL_OPTIONS[i]);
+        i += 1;
+    }
+    rows
+};
+
+const TUN_TYPE_ROW: usize = row_const("tun-type");
+
 fn protocol_of(id: &str) -> Option<Protocol> {
     match id {
         "tcp-service" | "fwmark-service" => Some(Protocol::Tcp),
@@ -267,7 +283,7 @@ fn protocol_of(id: &str) -> Option<Protocol> {
 }
 
 impl<'a> Typed<'a> {
-    fn new(lexed: &'a Lexed) -> Self {
+    fn new(lexed: &'a Lexed<'a>) -> Self {
         Typed {
             lexed,
             cmd: Cmd::List,
@@ -302,17 +318,21 @@ impl<'a> Typed<'a> {
     }
 
     fn has(&self, id: &str) -> bool {
-        row_of(id).is_some_and(|row| self.seen & (1 << row) != 0)
+        row_of(id).is_some_and(|row| self.has_row(row))
+    }
+
+    fn has_row(&self, row: usize) -> bool {
+        self.seen & (1 << row) != 0
     }
 
     /// The first service option (a later one is a repeat error anyway).
-    fn service_occurrence(&self) -> Option<(usize, &'a Occurrence)> {
+    fn service_occurrence(&self) -> Option<(usize, &'a Occurrence<'a>)> {
         self.lexed
             .options
             .iter()
             .enumerate()
             .skip(1)
-            .find(|(_, o)| row_of(o.id) == row_of("tcp-service"))
+            .find(|(_, o)| SERVICE_OPTIONS.contains(&o.id))
     }
 
     /// The protocol the service will have: what port names resolve with.
@@ -351,8 +371,8 @@ impl<'a> Typed<'a> {
     }
 
     /// ipvsadm's `set_option`: each matrix row at most once.
-    fn count(&mut self, id: &str) -> Result<(), ParseError> {
-        if let Some(row) = row_of(id) {
+    fn count(&mut self, row: Option<usize>) -> Result<(), ParseError> {
+        if let Some(row) = row {
             if self.seen & (1 << row) != 0 {
                 return Err(ParseError::Repeated(ROWS[row].name));
             }
@@ -363,13 +383,13 @@ impl<'a> Typed<'a> {
 
     /// One option after the command: repeat check, then its value.
     fn take(&mut self, at: usize) -> Result<(), ParseError> {
-        let o: &'a Occurrence = &self.lexed.options[at];
+        let o: &'a Occurrence<'a> = &self.lexed.options[at];
         let value = o.value.as_deref().unwrap_or("");
         let num = |min: i64, max: i64, err: ParseError| values::number(value, min, max).ok_or(err);
         if Cmd::from_id(o.id).is_some() || matches!(o.id, "help" | "version") {
-            return Err(ParseError::InvalidOption(o.token.clone()));
+            return Err(ParseError::InvalidOption(o.token.to_string()));
         }
-        self.count(o.id)?;
+        self.count(o.row)?;
         match o.id {
             "tcp-service" | "udp-service" | "sctp-service" => {
                 let operand = self.resolve_service(at).ok_or(ParseError::VirtualAddress)?;
@@ -487,8 +507,8 @@ impl<'a> Typed<'a> {
             _ => TUNNEL_RULES[0],
         };
         let mut exclusive: Option<&'static str> = None;
-        for (option, rule) in TUNNEL_OPTIONS.iter().zip(rules.bytes()) {
-            if !self.has(option) {
+        for ((option, row), rule) in TUNNEL_OPTIONS.iter().zip(TUNNEL_ROWS).zip(rules.bytes()) {
+            if !self.has_row(row) {
                 if rule == b'+' {
                     return Err(ParseError::MissingTunnelOption { option, tunnel });
                 }
@@ -598,8 +618,9 @@ impl<'a> Typed<'a> {
                 if dest.family() != service.family() && forward != ForwardMethod::Tunnel {
                     return Err(ParseError::FamilyMismatch);
                 }
-                let tunnel_options = ["tun-type"].iter().chain(&TUNNEL_OPTIONS);
-                if tunnel_options.clone().any(|id| self.has(id)) && forward != ForwardMethod::Tunnel
+                let tunnel_rows = TUNNEL_ROWS.into_iter().chain([TUN_TYPE_ROW]);
+                if tunnel_rows.into_iter().any(|row| self.has_row(row))
+                    && forward != ForwardMethod::Tunnel
                 {
                     return Err(ParseError::TunnelOptionsNeedTunnel);
                 }

@@ -1,15 +1,18 @@
 //! The one table of ipvsadm options.
 //!
-//! [`option_table`] is a `clap::Command` with one `Arg` per ipvsadm option:
-//! short and long name, whether it takes a value (`num_args`), value name,
-//! help text and heading. The popt-style lexer looks options up in it, the
-//! help text is rendered from it, and the man page and completions are
-//! generated from it (`clap_mangen`, `clap_complete`, in `cli::docs`).
-//! Every arg id is the option's long name.
+//! [`OPTIONS`] has one entry per ipvsadm option: short and long name,
+//! whether it takes a value, value name, help text and heading. The
+//! popt-style lexer looks options up in it and the help text is rendered
+//! from it; [`option_table`] turns it into a `clap::Command` from which the
+//! man page and completions are generated (`clap_mangen`, `clap_complete`,
+//! in `cli::docs`). Every id is the option's long name. A plain constant
+//! rather than clap's builder because building clap's table took a third
+//! of a small command's start-up (issue 7), and scripts call ipvsadm
+//! thousands of times.
 //!
 //! What clap cannot carry, ipvsadm's command/option compatibility matrix
 //! and the names its messages use, hangs off the same ids in [`ROWS`] and
-//! [`COMMANDS`] below; a unit test keeps the three in step.
+//! [`COMMANDS`] below; a unit test keeps them in step.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -17,7 +20,7 @@ use std::sync::OnceLock;
 
 use clap::{Arg, ArgAction};
 
-/// How an option takes its value (read from the clap `Arg`'s `num_args`).
+/// How an option takes its value (clap's `num_args` 0, 1 or 0..=1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
     /// No value (`-n`, `--stats`).
@@ -46,22 +49,116 @@ pub const HEADINGS: [&str; 7] = [
     H_PROCESS_OPTS,
 ];
 
-fn flag(id: &'static str, help: &'static str) -> Arg {
-    Arg::new(id)
-        .long(id)
-        .action(ArgAction::SetTrue)
-        .num_args(0)
-        .help(help)
+/// One ipvsadm option: what the lexer, the help text, the man page and
+/// the completions know of it. The id is also the long name.
+#[derive(Debug)]
+pub struct OptionSpec {
+    pub id: &'static str,
+    pub short: Option<char>,
+    /// A second short name shown beside the first (`-l` for `-L`).
+    pub alias: Option<char>,
+    pub kind: ValueKind,
+    /// What the value is called in help ("" for a flag).
+    pub value_name: &'static str,
+    /// Known values, for the man page and the completions only: the lexer
+    /// looks names up and never runs clap's value parsers, so a value
+    /// outside the list (another scheduler the kernel has) is still
+    /// accepted, and checked with ipvsadm's own messages.
+    #[allow(dead_code)] // read by option_table only
+    pub hints: &'static [&'static str],
+    pub heading: &'static str,
+    pub help: &'static str,
 }
 
-fn value(id: &'static str, name: &'static str, help: &'static str) -> Arg {
-    Arg::new(id)
-        .long(id)
-        .action(ArgAction::Set)
-        .num_args(1)
-        .allow_hyphen_values(true)
-        .value_name(name)
-        .help(help)
+const fn flag(id: &'static str, help: &'static str) -> OptionSpec {
+    OptionSpec {
+        id,
+        short: None,
+        alias: None,
+        kind: ValueKind::Flag,
+        value_name: "",
+        hints: &[],
+        heading: "",
+        help,
+    }
+}
+
+const fn value(id: &'static str, value_name: &'static str, help: &'static str) -> OptionSpec {
+    OptionSpec {
+        kind: ValueKind::Required,
+        value_name,
+        ..flag(id, help)
+    }
+}
+
+const fn optional(id: &'static str, value_name: &'static str, help: &'static str) -> OptionSpec {
+    OptionSpec {
+        kind: ValueKind::Optional,
+        ..value(id, value_name, help)
+    }
+}
+
+impl OptionSpec {
+    const fn short(self, c: char) -> OptionSpec {
+        OptionSpec {
+            short: Some(c),
+            ..self
+        }
+    }
+
+    const fn alias(self, c: char) -> OptionSpec {
+        OptionSpec {
+            alias: Some(c),
+            ..self
+        }
+    }
+
+    const fn hints(self, hints: &'static [&'static str]) -> OptionSpec {
+        OptionSpec { hints, ..self }
+    }
+
+    const fn heading(self, heading: &'static str) -> OptionSpec {
+        OptionSpec { heading, ..self }
+    }
+
+    /// The short names, the alias last.
+    pub fn shorts(&self) -> impl Iterator<Item = char> {
+        self.short.into_iter().chain(self.alias)
+    }
+
+    #[allow(dead_code)] // for option_table only
+    fn to_arg(&self) -> Arg {
+        let arg = Arg::new(self.id)
+            .long(self.id)
+            .help(self.help)
+            .help_heading(self.heading);
+        let arg = match self.kind {
+            ValueKind::Flag => arg.action(ArgAction::SetTrue).num_args(0),
+            ValueKind::Required => arg
+                .action(ArgAction::Set)
+                .num_args(1)
+                .allow_hyphen_values(true),
+            ValueKind::Optional => arg.action(ArgAction::Set).num_args(0..=1),
+        };
+        let arg = match self.value_name {
+            "" => arg,
+            name => arg.value_name(name),
+        };
+        let arg = match self.short {
+            Some(c) => arg.short(c),
+            None => arg,
+        };
+        let arg = match self.alias {
+            Some(c) => arg.visible_short_alias(c),
+            None => arg,
+        };
+        match self.hints {
+            [] => arg,
+            hints => arg
+                .value_parser(clap::builder::PossibleValuesParser::new(hints))
+                .hide_possible_values(true),
+        }
+    }
 }
 
 /// The schedulers ipvsadm 1.31 documents (the kernel may know others).
@@ -71,286 +168,279 @@ pub const SCHEDULERS: [&str; 13] = [
 pub const DAEMON_STATES: [&str; 2] = ["master", "backup"];
 pub const TUNNEL_TYPES: [&str; 3] = ["ipip", "gue", "gre"];
 
-/// Known values of an option, for the man page and the completions only:
-/// the lexer looks names up and never runs clap's value parsers, so a value
-/// outside the list (another scheduler the kernel has) is still accepted,
-/// and checked with ipvsadm's own messages.
-fn hints(values: &'static [&'static str]) -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(values)
-}
+/// ipvsadm's options, in popt's table order.
+pub const OPTIONS: &[OptionSpec] = &[
+    flag("add-service", "Add a virtual service")
+        .short('A')
+        .heading(H_COMMANDS),
+    flag(
+        "edit-service",
+        "Edit a virtual service (unset options return to their defaults)",
+    )
+    .short('E')
+    .heading(H_COMMANDS),
+    flag("delete-service", "Delete a virtual service")
+        .short('D')
+        .heading(H_COMMANDS),
+    flag("clear", "Delete every virtual service")
+        .short('C')
+        .heading(H_COMMANDS),
+    flag(
+        "list",
+        "List the table, or one virtual service (the default without arguments)",
+    )
+    .short('L')
+    .alias('l')
+    .heading(H_COMMANDS),
+    flag(
+        "zero",
+        "Zero the counters of one virtual service, or of all",
+    )
+    .short('Z')
+    .heading(H_COMMANDS),
+    flag("add-server", "Add a real server to a virtual service")
+        .short('a')
+        .heading(H_COMMANDS),
+    flag(
+        "edit-server",
+        "Edit a real server (unset options return to their defaults)",
+    )
+    .short('e')
+    .heading(H_COMMANDS),
+    flag(
+        "delete-server",
+        "Remove a real server from a virtual service",
+    )
+    .short('d')
+    .heading(H_COMMANDS),
+    flag(
+        "set",
+        "Set the TCP, TCP FIN and UDP connection timeouts, given as three \
+             following words in seconds (0..2678400; 0 leaves one unchanged)",
+    )
+    .heading(H_COMMANDS),
+    flag("help", "Print this help and exit")
+        .short('h')
+        .heading(H_COMMANDS),
+    flag("version", "Print the version and exit")
+        .short('v')
+        .heading(H_COMMANDS),
+    flag("restore", "Read commands from standard input, one per line")
+        .short('R')
+        .heading(H_COMMANDS),
+    flag(
+        "save",
+        "Print the table as commands that --restore reads back",
+    )
+    .short('S')
+    .heading(H_COMMANDS),
+    value(
+        "start-daemon",
+        "master|backup",
+        "Start a connection sync daemon",
+    )
+    .hints(&DAEMON_STATES)
+    .heading(H_COMMANDS),
+    value(
+        "stop-daemon",
+        "master|backup",
+        "Stop a connection sync daemon",
+    )
+    .hints(&DAEMON_STATES)
+    .heading(H_COMMANDS),
+    value("tcp-service", "host[:port]", "TCP virtual service")
+        .short('t')
+        .heading(H_SERVICE),
+    value("udp-service", "host[:port]", "UDP virtual service")
+        .short('u')
+        .heading(H_SERVICE),
+    value("sctp-service", "host[:port]", "SCTP virtual service").heading(H_SERVICE),
+    value(
+        "fwmark-service",
+        "mark",
+        "Virtual service by firewall mark, 1..4294967295",
+    )
+    .short('f')
+    .heading(H_SERVICE),
+    value(
+        "scheduler",
+        "name",
+        "Scheduler: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh \
+             or another the kernel knows (default wlc)",
+    )
+    .short('s')
+    .hints(&SCHEDULERS)
+    .heading(H_SERVICE_OPTS),
+    optional(
+        "persistent",
+        "timeout",
+        "Make the service persistent; timeout in seconds, 1..2678400 \
+             (default 360; taken only if the next word does not start with -)",
+    )
+    .short('p')
+    .heading(H_SERVICE_OPTS),
+    value(
+        "netmask",
+        "mask",
+        "Persistence granularity: an IPv4 mask, dotted or a host name (default \
+             255.255.255.255), or an IPv6 prefix length 1..128 (default 128)",
+    )
+    .short('M')
+    .heading(H_SERVICE_OPTS),
+    value(
+        "real-server",
+        "host[:port]",
+        "Real server (port defaults to the service port)",
+    )
+    .short('r')
+    .heading(H_SERVER_OPTS),
+    flag("masquerading", "Forward by NAT")
+        .short('m')
+        .heading(H_SERVER_OPTS),
+    flag("ipip", "Forward by tunnelling")
+        .short('i')
+        .heading(H_SERVER_OPTS),
+    flag("gatewaying", "Forward by direct routing (the default)")
+        .short('g')
+        .heading(H_SERVER_OPTS),
+    value("weight", "weight", "Weight, 0..2147483647 (default 1)")
+        .short('w')
+        .heading(H_SERVER_OPTS),
+    value(
+        "u-threshold",
+        "count",
+        "Upper connection threshold, 0..2147483647 (default 0: none)",
+    )
+    .short('x')
+    .heading(H_SERVER_OPTS),
+    value(
+        "l-threshold",
+        "count",
+        "Lower connection threshold, 0..2147483647 (default 0: none)",
+    )
+    .short('y')
+    .heading(H_SERVER_OPTS),
+    flag("numeric", "Show addresses and ports as numbers")
+        .short('n')
+        .heading(H_LIST_OPTS),
+    flag("connection", "List the connection table")
+        .short('c')
+        .heading(H_LIST_OPTS),
+    value(
+        "mcast-interface",
+        "interface",
+        "Multicast interface of the sync daemon (default eth0)",
+    )
+    .heading(H_DAEMON_OPTS),
+    value("syncid", "id", "Sync daemon id, 0..255 (default 0)").heading(H_DAEMON_OPTS),
+    flag("timeout", "List the connection timeouts").heading(H_LIST_OPTS),
+    flag("daemon", "List the sync daemons").heading(H_LIST_OPTS),
+    flag("stats", "List with traffic counters").heading(H_LIST_OPTS),
+    flag("rate", "List with traffic rates").heading(H_LIST_OPTS),
+    flag("thresholds", "List with connection thresholds").heading(H_LIST_OPTS),
+    flag("persistent-conn", "List with persistent connection counts").heading(H_LIST_OPTS),
+    flag("nosort", "Keep the kernel's order instead of sorting").heading(H_LIST_OPTS),
+    flag(
+        "sort",
+        "Sort the listing (the default; accepted for compatibility)",
+    )
+    .heading(H_LIST_OPTS),
+    flag("exact", "Print exact numbers instead of scaled ones")
+        .short('X')
+        .heading(H_LIST_OPTS),
+    flag("ipv6", "The firewall-mark service is IPv6 (after -f)")
+        .short('6')
+        .heading(H_SERVICE),
+    flag(
+        "ops",
+        "One-packet scheduling (UDP and firewall-mark services)",
+    )
+    .short('o')
+    .heading(H_SERVICE_OPTS),
+    value(
+        "pe",
+        "engine",
+        "Persistence engine, such as sip (default none)",
+    )
+    .heading(H_SERVICE_OPTS),
+    value(
+        "sched-flags",
+        "flags",
+        "Comma-separated scheduler flags: flag-1, flag-2, flag-3; sh-fallback, \
+             sh-port with sh; mh-fallback, mh-port with mh",
+    )
+    .short('b')
+    .heading(H_SERVICE_OPTS),
+    value(
+        "mcast-group",
+        "address",
+        "Multicast group, IPv4 or IPv6 (kernel default 224.0.0.81)",
+    )
+    .heading(H_DAEMON_OPTS),
+    value(
+        "mcast-port",
+        "port",
+        "Multicast UDP port, 1..65535 (kernel default 8848)",
+    )
+    .heading(H_DAEMON_OPTS),
+    value(
+        "mcast-ttl",
+        "ttl",
+        "Multicast TTL, 1..255 (kernel default 1)",
+    )
+    .heading(H_DAEMON_OPTS),
+    value(
+        "sync-maxlen",
+        "bytes",
+        "Largest sync message, 1..65507 (kernel default from the MTU, 1472 on Ethernet)",
+    )
+    .heading(H_DAEMON_OPTS),
+    flag("tun-info", "List with tunnel details").heading(H_LIST_OPTS),
+    flag(
+        "json",
+        "List as JSON (with -L only; not in ipvsadm 1.31): every field at once, \
+             addresses numeric, numbers unscaled; see JSON OUTPUT in ipvsadm(8)",
+    )
+    .heading(H_LIST_OPTS),
+    value("tun-type", "ipip|gue|gre", "Tunnel type (default ipip)")
+        .hints(&TUNNEL_TYPES)
+        .heading(H_SERVER_OPTS),
+    value("tun-port", "port", "GUE tunnel port, 1..65535").heading(H_SERVER_OPTS),
+    flag("tun-nocsum", "Tunnel without checksum (the default)").heading(H_SERVER_OPTS),
+    flag("tun-csum", "Tunnel with checksum").heading(H_SERVER_OPTS),
+    flag("tun-remcsum", "Tunnel with remote checksum offload").heading(H_SERVER_OPTS),
+    // Not in ipvsadm 1.31 (every command line with it was an
+    // unknown-option error there), so no 1.31 line changes meaning.
+    value(
+        "netns",
+        "name",
+        "Act in the network namespace /run/netns/name, as `ip -n name` does \
+             (not in -R input; -h and -v ignore it)",
+    )
+    .heading(H_PROCESS_OPTS),
+];
 
-/// ipvsadm's options as a `clap::Command`, in popt's table order.
+/// ipvsadm's options as a `clap::Command`, for the man page and the
+/// completions (the lexer and the help text read [`OPTIONS`]: building
+/// clap's table was a third of a small command's start-up, issue 7).
+/// Used by the docs generator (`cli::docs`: the tests and
+/// examples/gen-docs), not by the binary.
+#[allow(dead_code)]
 pub fn option_table() -> clap::Command {
     clap::Command::new("ipvsadm")
         .about("Administer the Linux kernel's IP Virtual Server table")
         .disable_help_flag(true)
         .disable_version_flag(true)
-        .args([
-            flag("add-service", "Add a virtual service")
-                .short('A')
-                .help_heading(H_COMMANDS),
-            flag(
-                "edit-service",
-                "Edit a virtual service (unset options return to their defaults)",
-            )
-            .short('E')
-            .help_heading(H_COMMANDS),
-            flag("delete-service", "Delete a virtual service")
-                .short('D')
-                .help_heading(H_COMMANDS),
-            flag("clear", "Delete every virtual service")
-                .short('C')
-                .help_heading(H_COMMANDS),
-            flag(
-                "list",
-                "List the table, or one virtual service (the default without arguments)",
-            )
-            .short('L')
-            .visible_short_alias('l')
-            .help_heading(H_COMMANDS),
-            flag(
-                "zero",
-                "Zero the counters of one virtual service, or of all",
-            )
-            .short('Z')
-            .help_heading(H_COMMANDS),
-            flag("add-server", "Add a real server to a virtual service")
-                .short('a')
-                .help_heading(H_COMMANDS),
-            flag(
-                "edit-server",
-                "Edit a real server (unset options return to their defaults)",
-            )
-            .short('e')
-            .help_heading(H_COMMANDS),
-            flag(
-                "delete-server",
-                "Remove a real server from a virtual service",
-            )
-            .short('d')
-            .help_heading(H_COMMANDS),
-            flag(
-                "set",
-                "Set the TCP, TCP FIN and UDP connection timeouts, given as three \
-                 following words in seconds (0..2678400; 0 leaves one unchanged)",
-            )
-            .help_heading(H_COMMANDS),
-            flag("help", "Print this help and exit")
-                .short('h')
-                .help_heading(H_COMMANDS),
-            flag("version", "Print the version and exit")
-                .short('v')
-                .help_heading(H_COMMANDS),
-            flag("restore", "Read commands from standard input, one per line")
-                .short('R')
-                .help_heading(H_COMMANDS),
-            flag(
-                "save",
-                "Print the table as commands that --restore reads back",
-            )
-            .short('S')
-            .help_heading(H_COMMANDS),
-            value(
-                "start-daemon",
-                "master|backup",
-                "Start a connection sync daemon",
-            )
-            .value_parser(hints(&DAEMON_STATES))
-            .hide_possible_values(true)
-            .help_heading(H_COMMANDS),
-            value(
-                "stop-daemon",
-                "master|backup",
-                "Stop a connection sync daemon",
-            )
-            .value_parser(hints(&DAEMON_STATES))
-            .hide_possible_values(true)
-            .help_heading(H_COMMANDS),
-            value("tcp-service", "host[:port]", "TCP virtual service")
-                .short('t')
-                .help_heading(H_SERVICE),
-            value("udp-service", "host[:port]", "UDP virtual service")
-                .short('u')
-                .help_heading(H_SERVICE),
-            value("sctp-service", "host[:port]", "SCTP virtual service").help_heading(H_SERVICE),
-            value(
-                "fwmark-service",
-                "mark",
-                "Virtual service by firewall mark, 1..4294967295",
-            )
-            .short('f')
-            .help_heading(H_SERVICE),
-            value(
-                "scheduler",
-                "name",
-                "Scheduler: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh \
-                 or another the kernel knows (default wlc)",
-            )
-            .short('s')
-            .value_parser(hints(&SCHEDULERS))
-            .hide_possible_values(true)
-            .help_heading(H_SERVICE_OPTS),
-            Arg::new("persistent")
-                .long("persistent")
-                .short('p')
-                .action(ArgAction::Set)
-                .num_args(0..=1)
-                .value_name("timeout")
-                .help(
-                    "Make the service persistent; timeout in seconds, 1..2678400 \
-                     (default 360; taken only if the next word does not start with -)",
-                )
-                .help_heading(H_SERVICE_OPTS),
-            value(
-                "netmask",
-                "mask",
-                "Persistence granularity: an IPv4 mask, dotted or a host name (default \
-                 255.255.255.255), or an IPv6 prefix length 1..128 (default 128)",
-            )
-            .short('M')
-            .help_heading(H_SERVICE_OPTS),
-            value(
-                "real-server",
-                "host[:port]",
-                "Real server (port defaults to the service port)",
-            )
-            .short('r')
-            .help_heading(H_SERVER_OPTS),
-            flag("masquerading", "Forward by NAT")
-                .short('m')
-                .help_heading(H_SERVER_OPTS),
-            flag("ipip", "Forward by tunnelling")
-                .short('i')
-                .help_heading(H_SERVER_OPTS),
-            flag("gatewaying", "Forward by direct routing (the default)")
-                .short('g')
-                .help_heading(H_SERVER_OPTS),
-            value("weight", "weight", "Weight, 0..2147483647 (default 1)")
-                .short('w')
-                .help_heading(H_SERVER_OPTS),
-            value(
-                "u-threshold",
-                "count",
-                "Upper connection threshold, 0..2147483647 (default 0: none)",
-            )
-            .short('x')
-            .help_heading(H_SERVER_OPTS),
-            value(
-                "l-threshold",
-                "count",
-                "Lower connection threshold, 0..2147483647 (default 0: none)",
-            )
-            .short('y')
-            .help_heading(H_SERVER_OPTS),
-            flag("numeric", "Show addresses and ports as numbers")
-                .short('n')
-                .help_heading(H_LIST_OPTS),
-            flag("connection", "List the connection table")
-                .short('c')
-                .help_heading(H_LIST_OPTS),
-            value(
-                "mcast-interface",
-                "interface",
-                "Multicast interface of the sync daemon (default eth0)",
-            )
-            .help_heading(H_DAEMON_OPTS),
-            value("syncid", "id", "Sync daemon id, 0..255 (default 0)").help_heading(H_DAEMON_OPTS),
-            flag("timeout", "List the connection timeouts").help_heading(H_LIST_OPTS),
-            flag("daemon", "List the sync daemons").help_heading(H_LIST_OPTS),
-            flag("stats", "List with traffic counters").help_heading(H_LIST_OPTS),
-            flag("rate", "List with traffic rates").help_heading(H_LIST_OPTS),
-            flag("thresholds", "List with connection thresholds").help_heading(H_LIST_OPTS),
-            flag("persistent-conn", "List with persistent connection counts")
-                .help_heading(H_LIST_OPTS),
-            flag("nosort", "Keep the kernel's order instead of sorting").help_heading(H_LIST_OPTS),
-            flag(
-                "sort",
-                "Sort the listing (the default; accepted for compatibility)",
-            )
-            .help_heading(H_LIST_OPTS),
-            flag("exact", "Print exact numbers instead of scaled ones")
-                .short('X')
-                .help_heading(H_LIST_OPTS),
-            flag("ipv6", "The firewall-mark service is IPv6 (after -f)")
-                .short('6')
-                .help_heading(H_SERVICE),
-            flag(
-                "ops",
-                "One-packet scheduling (UDP and firewall-mark services)",
-            )
-            .short('o')
-            .help_heading(H_SERVICE_OPTS),
-            value(
-                "pe",
-                "engine",
-                "Persistence engine, such as sip (default none)",
-            )
-            .help_heading(H_SERVICE_OPTS),
-            value(
-                "sched-flags",
-                "flags",
-                "Comma-separated scheduler flags: flag-1, flag-2, flag-3; sh-fallback, \
-                 sh-port with sh; mh-fallback, mh-port with mh",
-            )
-            .short('b')
-            .help_heading(H_SERVICE_OPTS),
-            value(
-                "mcast-group",
-                "address",
-                "Multicast group, IPv4 or IPv6 (kernel default 224.0.0.81)",
-            )
-            .help_heading(H_DAEMON_OPTS),
-            value(
-                "mcast-port",
-                "port",
-                "Multicast UDP port, 1..65535 (kernel default 8848)",
-            )
-            .help_heading(H_DAEMON_OPTS),
-            value(
-                "mcast-ttl",
-                "ttl",
-                "Multicast TTL, 1..255 (kernel default 1)",
-            )
-            .help_heading(H_DAEMON_OPTS),
-            value(
-                "sync-maxlen",
-                "bytes",
-                "Largest sync message, 1..65507 (kernel default from the MTU, 1472 on Ethernet)",
-            )
-            .help_heading(H_DAEMON_OPTS),
-            flag("tun-info", "List with tunnel details").help_heading(H_LIST_OPTS),
-            flag(
-                "json",
-                "List as JSON (with -L only; not in ipvsadm 1.31): every field at once, \
-                 addresses numeric, numbers unscaled; see JSON OUTPUT in ipvsadm(8)",
-            )
-            .help_heading(H_LIST_OPTS),
-            value("tun-type", "ipip|gue|gre", "Tunnel type (default ipip)")
-                .value_parser(hints(&TUNNEL_TYPES))
-                .hide_possible_values(true)
-                .help_heading(H_SERVER_OPTS),
-            value("tun-port", "port", "GUE tunnel port, 1..65535").help_heading(H_SERVER_OPTS),
-            flag("tun-nocsum", "Tunnel without checksum (the default)").help_heading(H_SERVER_OPTS),
-            flag("tun-csum", "Tunnel with checksum").help_heading(H_SERVER_OPTS),
-            flag("tun-remcsum", "Tunnel with remote checksum offload").help_heading(H_SERVER_OPTS),
-            // Not in ipvsadm 1.31 (every command line with it was an
-            // unknown-option error there), so no 1.31 line changes meaning.
-            value(
-                "netns",
-                "name",
-                "Act in the network namespace /run/netns/name, as `ip -n name` does \
-                 (not in -R input; -h and -v ignore it)",
-            )
-            .help_heading(H_PROCESS_OPTS),
-            // Not an option: the words options leave over (only --set takes
-            // any). Listed so generated docs show them; the lexer only looks
-            // at args with a short or long name.
+        .args(OPTIONS.iter().map(OptionSpec::to_arg))
+        // Not an option: the words options leave over (only --set takes
+        // any). Listed so generated docs show them.
+        .arg(
             Arg::new("words")
                 .num_args(0..)
                 .value_name("word")
                 .help("The three --set timeouts; any other word is an error")
                 .hide(true),
-        ])
+        )
 }
 
 /// The commands, in ipvsadm's internal order (the matrix columns).
@@ -428,7 +518,7 @@ pub const ROWS: [Row; 35] = [
     Row { name: "numeric", ids: &["numeric"],                                  rules: "xxxx.xxxxxxx.x" },
     Row { name: "connection", ids: &["connection"],                            rules: "xxxx1xxxxxxxxx" },
     Row { name: "service-address",
-          ids: &["tcp-service", "udp-service", "sctp-service", "fwmark-service"], rules: "+++x1+++xxxxx." },
+          ids: SERVICE_OPTIONS,                                                   rules: "+++x1+++xxxxx." },
     Row { name: "scheduler", ids: &["scheduler"],                              rules: "..xxxxxxxxxxxx" },
     Row { name: "persistent", ids: &["persistent"],                            rules: "..xxxxxxxxxxxx" },
     Row { name: "netmask", ids: &["netmask"],                                  rules: "..xxxxxxxxxxxx" },
@@ -462,6 +552,14 @@ pub const ROWS: [Row; 35] = [
     Row { name: "tun-remcsum", ids: &["tun-remcsum"],                          rules: "xxxxx.x.xxxxxx" },
     // Ours (not in 1.31): last, so that no message of a line without it changes.
     Row { name: "json", ids: &["json"],                                        rules: "xxxx.xxxxxxxxx" },
+];
+
+/// The options that name a virtual service (one row of the matrix).
+pub const SERVICE_OPTIONS: &[&str] = &[
+    "tcp-service",
+    "udp-service",
+    "sctp-service",
+    "fwmark-service",
 ];
 
 /// Options outside the matrix that are not commands.
@@ -504,15 +602,47 @@ impl Hasher for Fnv {
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
+/// The matrix row of `id`, for constants: a compile error if it has none.
+pub const fn row_const(id: &str) -> usize {
+    const fn same(a: &[u8], b: &[u8]) -> bool {
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    let mut row = 0;
+    while row < ROWS.len() {
+        let ids = ROWS[row].ids;
+        let mut i = 0;
+        while i < ids.len() {
+            if same(ids[i].as_bytes(), id.as_bytes()) {
+                return row;
+            }
+            i += 1;
+        }
+        row += 1;
+    }
+    panic!("not a matrix row")
+}
+
 /// The matrix row an option counts in, if any.
 pub fn row_of(id: &str) -> Option<usize> {
     // Asked many times per parsed line; a map built once beats the scan.
     static ROW_OF: OnceLock<FastMap<&'static str, usize>> = OnceLock::new();
     ROW_OF
         .get_or_init(|| {
-            let ids = ROWS.iter().enumerate();
-            ids.flat_map(|(row, r)| r.ids.iter().map(move |id| (*id, row)))
-                .collect()
+            let mut map = FastMap::with_capacity_and_hasher(OPTIONS.len(), Default::default());
+            for (row, r) in ROWS.iter().enumerate() {
+                map.extend(r.ids.iter().map(|id| (*id, row)));
+            }
+            map
         })
         .get(id)
         .copied()
@@ -523,55 +653,40 @@ pub fn row_of(id: &str) -> Option<usize> {
 pub struct Spec {
     pub id: &'static str,
     pub kind: ValueKind,
+    /// Its row in [`ROWS`] (looked up once here, not per word).
+    pub row: Option<usize>,
 }
 
-/// The table and the lookups the lexer makes, built once per process.
+/// The lookups the lexer makes, built once per process from [`OPTIONS`].
 pub struct Index {
-    pub command: &'static clap::Command,
-    shorts: FastMap<u8, Spec>,
+    /// By the ASCII code of the short name.
+    shorts: [Option<Spec>; 128],
     longs: FastMap<&'static str, Spec>,
 }
 
 impl Index {
     pub fn get() -> &'static Index {
         static INDEX: OnceLock<Index> = OnceLock::new();
-        static TABLE: OnceLock<clap::Command> = OnceLock::new();
         INDEX.get_or_init(|| {
-            let table = TABLE.get_or_init(option_table);
-            let mut shorts = FastMap::default();
-            let mut longs = FastMap::default();
-            for arg in table.get_arguments() {
-                let Some(long) = arg.get_long() else {
-                    continue;
-                };
-                let kind = match arg.get_num_args() {
-                    Some(r) if r.max_values() == 0 => ValueKind::Flag,
-                    Some(r) if r.min_values() == 0 => ValueKind::Optional,
-                    _ => ValueKind::Required,
-                };
+            let mut shorts = [None; 128];
+            let mut longs = FastMap::with_capacity_and_hasher(OPTIONS.len(), Default::default());
+            for option in OPTIONS {
                 let spec = Spec {
-                    id: arg.get_id().as_str(),
-                    kind,
+                    id: option.id,
+                    kind: option.kind,
+                    row: row_of(option.id),
                 };
-                longs.insert(long, spec);
-                let all_shorts = arg
-                    .get_short()
-                    .into_iter()
-                    .chain(arg.get_all_short_aliases().unwrap_or_default());
-                for short in all_shorts {
-                    shorts.entry(short as u8).or_insert(spec);
+                longs.insert(option.id, spec);
+                for short in option.shorts() {
+                    shorts[short as usize] = Some(spec);
                 }
             }
-            Index {
-                command: table,
-                shorts,
-                longs,
-            }
+            Index { shorts, longs }
         })
     }
 
     pub fn short(&self, c: u8) -> Option<Spec> {
-        self.shorts.get(&c).copied()
+        self.shorts.get(usize::from(c)).copied().flatten()
     }
 
     pub fn long(&self, name: &str) -> Option<Spec> {
@@ -607,7 +722,27 @@ mod tests {
     }
 
     #[test]
-    fn value_kinds_come_from_clap() {
+    fn clap_table_says_what_options_says() {
+        let table = option_table();
+        let args: Vec<_> = table
+            .get_arguments()
+            .filter(|a| a.get_long().is_some())
+            .collect();
+        assert_eq!(args.len(), OPTIONS.len());
+        for (arg, option) in args.iter().zip(OPTIONS) {
+            assert_eq!(arg.get_long(), Some(option.id));
+            assert_eq!(arg.get_short(), option.short);
+            let kind = match arg.get_num_args() {
+                Some(r) if r.max_values() == 0 => ValueKind::Flag,
+                Some(r) if r.min_values() == 0 => ValueKind::Optional,
+                _ => ValueKind::Required,
+            };
+            assert_eq!(kind, option.kind, "{}", option.id);
+        }
+    }
+
+    #[test]
+    fn value_kinds() {
         let index = Index::get();
         assert_eq!(index.short(b'L').unwrap().id, "list");
         assert_eq!(index.short(b'l').unwrap().id, "list");
