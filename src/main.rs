@@ -109,7 +109,8 @@ fn ipvsadm_main(argv0: &str, args: &[String]) -> i32 {
     let flushed = out.flush();
     match (outcome, flushed) {
         (Ok(Outcome::Status(code) | Outcome::Exit(code)), Ok(())) => code,
-        // A reader that went away (`ipvsadm -L | head`) is not an error.
+        // A reader that went away (`ipvsadm -L | head`) while SIGPIPE is
+        // ignored (inherited; else it ends us, as it ends 1.31) is not an error.
         (Err(err), _) | (_, Err(err)) if err.kind() == io::ErrorKind::BrokenPipe => 0,
         (Err(err), _) | (_, Err(err)) => {
             eprintln!("{argv0}: {err}");

@@ -50,14 +50,30 @@ show() { printf '%s\n' "$out" "$err" "rc=$rc" | sed '/^$/d; s/^/  | /'; }
 
 # same NS ARGS...: ours --netns NS ARGS == ip netns exec NS ref ARGS,
 # byte for byte (stdout, stderr, exit status); MASK=1 hides -c expiry times.
+# Rates and counters can change between two reads (the kernel's rate
+# estimator ticks every 2 s, traffic may still be settling), so ours is
+# read between two reads of the reference and accepted only when those
+# two agree and ours equals them; else it is read again (8 tries).
 same() {
     _ns=$1; shift
     _mask=cat
     [ "${MASK:-0}" = 1 ] && _mask="sed s/[0-9][0-9]:[0-9][0-9]/MM:SS/"
-    "$OURS" --netns "$_ns" "$@" >/tmp/ns.o1 2>/tmp/ns.e1; _r1=$?
-    ip netns exec "$_ns" "$REF" "$@" >/tmp/ns.o2 2>/tmp/ns.e2; _r2=$?
-    $_mask </tmp/ns.o1 >/tmp/ns.m1; $_mask </tmp/ns.o2 >/tmp/ns.m2
-    if cmp -s /tmp/ns.m1 /tmp/ns.m2 && cmp -s /tmp/ns.e1 /tmp/ns.e2 && [ $_r1 = $_r2 ]; then
+    _try=0
+    while :; do
+        ip netns exec "$_ns" "$REF" "$@" >/tmp/ns.o0 2>/tmp/ns.e0; _r0=$?
+        "$OURS" --netns "$_ns" "$@" >/tmp/ns.o1 2>/tmp/ns.e1; _r1=$?
+        ip netns exec "$_ns" "$REF" "$@" >/tmp/ns.o2 2>/tmp/ns.e2; _r2=$?
+        $_mask </tmp/ns.o0 >/tmp/ns.m0
+        $_mask </tmp/ns.o1 >/tmp/ns.m1; $_mask </tmp/ns.o2 >/tmp/ns.m2
+        _try=$((_try + 1))
+        if cmp -s /tmp/ns.m0 /tmp/ns.m2 && cmp -s /tmp/ns.e0 /tmp/ns.e2 && [ $_r0 = $_r2 ]; then
+            break
+        fi
+        [ $_try -lt 8 ] || break
+        sleep 1
+    done
+    if cmp -s /tmp/ns.m1 /tmp/ns.m2 && cmp -s /tmp/ns.e1 /tmp/ns.e2 && [ $_r1 = $_r2 ] &&
+        cmp -s /tmp/ns.m0 /tmp/ns.m2; then
         pass "--netns $_ns $* is the reference's output in $_ns"
     else
         fail "--netns $_ns $* is the reference's output in $_ns"
