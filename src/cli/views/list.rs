@@ -190,24 +190,27 @@ pub fn write_service(
         )?,
         _ => writeln!(out, "{label}{}", service_details(svc))?,
     }
+    // One buffer for every line of the service, not one per line.
+    let mut line = String::with_capacity(128);
     for dest in dests {
-        write_dest(out, svc, dest, opts, resolver)?;
+        line.clear();
+        dest_line(&mut line, svc, dest, opts, resolver);
+        out.write_all(line.as_bytes())?;
     }
     Ok(())
 }
 
 /// One `  -> ` line, appended column by column (see `text` for why not
 /// `write!`); each column is the `{:<N}` or `{:>N}` of 1.31's printf.
-fn write_dest(
-    out: &mut impl Write,
+fn dest_line(
+    line: &mut String,
     svc: &Service,
     d: &Destination,
     opts: &ListOptions,
     resolver: &dyn Resolver,
-) -> io::Result<()> {
-    let mut line = String::with_capacity(96);
+) {
     line.push_str("  -> ");
-    text::left(&mut line, &dest_label(svc, d, opts.numeric, resolver), 28);
+    text::left(line, &dest_label(svc, d, opts.numeric, resolver), 28);
     // `col` for a left-aligned number after one blank, `n` for a counter.
     let col = |line: &mut String, v: u32, width: usize| {
         line.push(' ');
@@ -220,45 +223,44 @@ fn write_dest(
     match opts.format {
         ServiceFormat::Default | ServiceFormat::TunInfo => {
             line.push(' ');
-            text::left(&mut line, forward_name(d.forward), 7);
+            text::left(line, forward_name(d.forward), 7);
             if opts.format == ServiceFormat::TunInfo {
                 line.push(' ');
-                text::left(&mut line, &tunnel_info(d), 13);
+                text::left(line, &tunnel_info(d), 13);
             }
             line.push(' ');
-            text::int_left(&mut line, weight, 6);
-            col(&mut line, d.active_conns, 10);
-            col(&mut line, d.inactive_conns, 10);
+            text::int_left(line, weight, 6);
+            col(line, d.active_conns, 10);
+            col(line, d.inactive_conns, 10);
         }
         ServiceFormat::Thresholds => {
-            col(&mut line, d.u_threshold, 10);
-            col(&mut line, d.l_threshold, 10);
-            col(&mut line, d.active_conns, 10);
-            col(&mut line, d.inactive_conns, 10);
+            col(line, d.u_threshold, 10);
+            col(line, d.l_threshold, 10);
+            col(line, d.active_conns, 10);
+            col(line, d.inactive_conns, 10);
         }
         ServiceFormat::PersistentConn => {
-            col(&mut line, d.weight, 9);
-            col(&mut line, d.persist_conns, 11);
-            col(&mut line, d.active_conns, 10);
-            col(&mut line, d.inactive_conns, 10);
+            col(line, d.weight, 9);
+            col(line, d.persist_conns, 11);
+            col(line, d.active_conns, 10);
+            col(line, d.inactive_conns, 10);
         }
         ServiceFormat::Stats => {
             for v in [st.conns, st.inpkts, st.outpkts, st.inbytes, st.outbytes] {
-                n(&mut line, v);
+                n(line, v);
             }
         }
         // cps/pps are raw (never scaled, D13), the byte rates scaled.
         ServiceFormat::Rate => {
             for v in [st.cps, st.inpps, st.outpps] {
                 line.push(' ');
-                text::uint_right(&mut line, v, 8);
+                text::uint_right(line, v, 8);
             }
-            n(&mut line, st.inbps);
-            n(&mut line, st.outbps);
+            n(line, st.inbps);
+            n(line, st.outbps);
         }
     }
     line.push('\n');
-    out.write_all(line.as_bytes())
 }
 
 #[cfg(test)]
