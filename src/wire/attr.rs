@@ -39,9 +39,9 @@ impl AttrWriter {
         AttrWriter::default()
     }
 
-    /// A writer that will not grow for any IPVS request (the largest, a
-    /// destination with its service and tunnel options, is ~200 bytes):
-    /// growing step by step was a third of a restore line's work (issue 7).
+    /// A writer that will not grow for an IPVS request (the largest, a
+    /// destination with its service, is ~150 bytes): growing step by step
+    /// was a third of a restore line's work (issue 7).
     pub fn for_request() -> AttrWriter {
         AttrWriter {
             buf: Vec::with_capacity(256),

@@ -373,7 +373,7 @@ impl<'a> Typed<'a> {
     /// ipvsadm's `set_option`: each matrix row at most once.
     fn count(&mut self, row: Option<usize>) -> Result<(), ParseError> {
         if let Some(row) = row {
-            if self.seen & (1 << row) != 0 {
+            if self.has_row(row) {
                 return Err(ParseError::Repeated(ROWS[row].name));
             }
             self.seen |= 1 << row;
