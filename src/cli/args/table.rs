@@ -68,11 +68,14 @@ pub struct OptionSpec {
     pub hints: &'static [&'static str],
     pub heading: &'static str,
     pub help: &'static str,
+    /// Its row in [`ROWS`], found when the table is compiled.
+    pub row: Option<usize>,
 }
 
 const fn flag(id: &'static str, help: &'static str) -> OptionSpec {
     OptionSpec {
         id,
+        row: row_index(id),
         short: None,
         alias: None,
         kind: ValueKind::Flag,
@@ -602,8 +605,9 @@ impl Hasher for Fnv {
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
-/// The matrix row of `id`, for constants: a compile error if it has none.
-pub const fn row_const(id: &str) -> usize {
+/// The matrix row an option counts in, if any. A scan, made at compile
+/// time: for [`OPTIONS`] (see [`flag`]) and the parser's constants.
+pub const fn row_index(id: &str) -> Option<usize> {
     const fn same(a: &[u8], b: &[u8]) -> bool {
         if a.len() != b.len() {
             return false;
@@ -623,29 +627,27 @@ pub const fn row_const(id: &str) -> usize {
         let mut i = 0;
         while i < ids.len() {
             if same(ids[i].as_bytes(), id.as_bytes()) {
-                return row;
+                return Some(row);
             }
             i += 1;
         }
         row += 1;
     }
-    panic!("not a matrix row")
+    None
 }
 
-/// The matrix row an option counts in, if any.
+/// The matrix row of `id`, for constants: a compile error if it has none.
+pub const fn row_const(id: &str) -> usize {
+    match row_index(id) {
+        Some(row) => row,
+        None => panic!("not a matrix row"),
+    }
+}
+
+/// The matrix row an option counts in, if any (through the lexer's
+/// index: asked many times per parsed line).
 pub fn row_of(id: &str) -> Option<usize> {
-    // Asked many times per parsed line; a map built once beats the scan.
-    static ROW_OF: OnceLock<FastMap<&'static str, usize>> = OnceLock::new();
-    ROW_OF
-        .get_or_init(|| {
-            let mut map = FastMap::with_capacity_and_hasher(OPTIONS.len(), Default::default());
-            for (row, r) in ROWS.iter().enumerate() {
-                map.extend(r.ids.iter().map(|id| (*id, row)));
-            }
-            map
-        })
-        .get(id)
-        .copied()
+    Index::get().long(id).and_then(|spec| spec.row)
 }
 
 /// One option as the lexer needs it.
@@ -653,7 +655,7 @@ pub fn row_of(id: &str) -> Option<usize> {
 pub struct Spec {
     pub id: &'static str,
     pub kind: ValueKind,
-    /// Its row in [`ROWS`] (looked up once here, not per word).
+    /// Its row in [`ROWS`].
     pub row: Option<usize>,
 }
 
@@ -674,7 +676,7 @@ impl Index {
                 let spec = Spec {
                     id: option.id,
                     kind: option.kind,
-                    row: row_of(option.id),
+                    row: option.row,
                 };
                 longs.insert(option.id, spec);
                 for short in option.shorts() {
