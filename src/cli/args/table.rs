@@ -650,20 +650,11 @@ pub fn row_of(id: &str) -> Option<usize> {
     Index::get().long(id).and_then(|spec| spec.row)
 }
 
-/// One option as the lexer needs it.
-#[derive(Debug, Clone, Copy)]
-pub struct Spec {
-    pub id: &'static str,
-    pub kind: ValueKind,
-    /// Its row in [`ROWS`].
-    pub row: Option<usize>,
-}
-
 /// The lookups the lexer makes, built once per process from [`OPTIONS`].
 pub struct Index {
     /// By the ASCII code of the short name.
-    shorts: [Option<Spec>; 128],
-    longs: FastMap<&'static str, Spec>,
+    shorts: [Option<&'static OptionSpec>; 128],
+    longs: FastMap<&'static str, &'static OptionSpec>,
 }
 
 impl Index {
@@ -673,25 +664,20 @@ impl Index {
             let mut shorts = [None; 128];
             let mut longs = FastMap::with_capacity_and_hasher(OPTIONS.len(), Default::default());
             for option in OPTIONS {
-                let spec = Spec {
-                    id: option.id,
-                    kind: option.kind,
-                    row: option.row,
-                };
-                longs.insert(option.id, spec);
+                longs.insert(option.id, option);
                 for short in option.shorts() {
-                    shorts[short as usize] = Some(spec);
+                    shorts[short as usize].get_or_insert(option);
                 }
             }
             Index { shorts, longs }
         })
     }
 
-    pub fn short(&self, c: u8) -> Option<Spec> {
+    pub fn short(&self, c: u8) -> Option<&'static OptionSpec> {
         self.shorts.get(usize::from(c)).copied().flatten()
     }
 
-    pub fn long(&self, name: &str) -> Option<Spec> {
+    pub fn long(&self, name: &str) -> Option<&'static OptionSpec> {
         self.longs.get(name).copied()
     }
 }
