@@ -386,14 +386,25 @@ impl Ipvs {
     /// GET_DEST dump, in kernel order (newest first). An unknown service
     /// gives an empty list, not an error.
     pub fn destinations(&mut self, key: &ServiceKey) -> Result<Vec<Destination>> {
-        let family = key.family();
         let mut dests = Vec::new();
+        self.destinations_into(key, &mut dests)?;
+        Ok(dests)
+    }
+
+    /// Like [`Ipvs::destinations`], into `out` (cleared first), so that a
+    /// walk over every service can reuse one buffer.
+    pub fn destinations_into(
+        &mut self,
+        key: &ServiceKey,
+        out: &mut Vec<Destination>,
+    ) -> Result<()> {
+        let family = key.family();
+        out.clear();
         self.transport
             .dump_each(&Request::get_dests(key), &mut |b| {
-                dests.push(wire::decode_dest_reply(b, family)?);
+                out.push(wire::decode_dest_reply(b, family)?);
                 Ok(())
-            })?;
-        Ok(dests)
+            })
     }
 
     /// Many change requests (built with `wire::Request`'s constructors),

@@ -214,11 +214,11 @@ fn each_service(
     if sort {
         views::sort::services(&mut services);
     }
+    let mut dests = Vec::new();
     for svc in &services {
-        let mut dests = match ipvs.destinations(&svc.key) {
-            Ok(dests) => dests,
-            Err(err) => return Ok(Err(err)),
-        };
+        if let Err(err) = ipvs.destinations_into(&svc.key, &mut dests) {
+            return Ok(Err(err));
+        }
         if sort {
             views::sort::destinations(&mut dests);
         }

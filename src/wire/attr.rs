@@ -157,6 +157,52 @@ pub fn attrs(buf: &[u8]) -> AttrIter<'_> {
     AttrIter { rest: buf }
 }
 
+/// Calls `each` with every attribute in `buf`, with the checks of
+/// [`attrs`]; stops at the first error, its own or `each`'s. For the
+/// decoders that run per real server: a loop over the iterator's
+/// `Option<Result<Attr>>` cost them some 15% more instructions.
+#[inline]
+pub fn each_attr<'a>(
+    mut rest: &'a [u8],
+    mut each: impl FnMut(Attr<'a>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    while let Some((attr, next)) = split_first(rest).map_err(bad_length)? {
+        each(attr)?;
+        rest = next;
+    }
+    Ok(())
+}
+
+/// An attribute header whose length is below the header's or past the end.
+struct BadLength {
+    kind: u16,
+    len: usize,
+}
+
+/// The first attribute in `buf` and the bytes after it (and its padding);
+/// `None` when fewer bytes than a header are left: trailing bytes that
+/// short are padding at best, and the kernel's own parser ignores them
+/// too. A length field that is too small or runs past the end is `Err`
+/// with the attribute's type and length (a small error type, which keeps
+/// the callers' loops tight).
+#[inline]
+fn split_first(buf: &[u8]) -> Result<Option<(Attr<'_>, &[u8])>, BadLength> {
+    if buf.len() < NLA_HDRLEN {
+        return Ok(None);
+    }
+    let len = usize::from(u16::from_ne_bytes([buf[0], buf[1]]));
+    let kind = u16::from_ne_bytes([buf[2], buf[3]]) & NLA_TYPE_MASK;
+    if len < NLA_HDRLEN || len > buf.len() {
+        return Err(BadLength { kind, len });
+    }
+    let attr = Attr {
+        kind,
+        payload: &buf[NLA_HDRLEN..len],
+    };
+    // The last attribute may omit its padding.
+    Ok(Some((attr, buf.get(align4(len)..).unwrap_or(&[]))))
+}
+
 pub struct AttrIter<'a> {
     rest: &'a [u8],
 }
@@ -165,21 +211,17 @@ impl<'a> Iterator for AttrIter<'a> {
     type Item = Result<Attr<'a>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        // Trailing bytes shorter than a header are padding at best; the
-        // kernel's own parser ignores them too.
-        if self.rest.len() < NLA_HDRLEN {
-            return None;
+        match split_first(self.rest) {
+            Ok(first) => {
+                let (attr, rest) = first?;
+                self.rest = rest;
+                Some(Ok(attr))
+            }
+            Err(bad) => {
+                self.rest = &[];
+                Some(Err(bad_length(bad)))
+            }
         }
-        let len = usize::from(u16::from_ne_bytes([self.rest[0], self.rest[1]]));
-        let kind = u16::from_ne_bytes([self.rest[2], self.rest[3]]) & NLA_TYPE_MASK;
-        if len < NLA_HDRLEN || len > self.rest.len() {
-            self.rest = &[];
-            return Some(Err(malformed(format!("attribute {kind} has length {len}"))));
-        }
-        let payload = &self.rest[NLA_HDRLEN..len];
-        // The last attribute may omit its padding.
-        self.rest = self.rest.get(align4(len)..).unwrap_or(&[]);
-        Some(Ok(Attr { kind, payload }))
     }
 }
 
@@ -187,17 +229,28 @@ pub fn malformed(what: impl Into<String>) -> Error {
     Error::Malformed(what.into())
 }
 
+// The error paths of the readers, kept out of line: the readers run for
+// every attribute of a listing (some 40 per real server), and the
+// formatting code inlined into them made each several times longer.
+#[cold]
+#[inline(never)]
+fn bad_length(BadLength { kind, len }: BadLength) -> Error {
+    malformed(format!("attribute {kind} has length {len}"))
+}
+
+#[cold]
+#[inline(never)]
+fn bad_size(kind: u16, got: usize, expected: usize) -> Error {
+    malformed(format!(
+        "attribute {kind} has {got} bytes, expected {expected}"
+    ))
+}
+
 /// Typed readers of attribute payloads. Each checks the length exactly
 /// (the kernel sends fixed sizes), so a wrong-sized payload is `Malformed`.
 impl Attr<'_> {
     fn fixed<const N: usize>(&self) -> Result<[u8; N], Error> {
-        <[u8; N]>::try_from(self.payload).map_err(|_| {
-            malformed(format!(
-                "attribute {} has {} bytes, expected {N}",
-                self.kind,
-                self.payload.len()
-            ))
-        })
+        <[u8; N]>::try_from(self.payload).map_err(|_| bad_size(self.kind, self.payload.len(), N))
     }
 
     pub fn u8(&self) -> Result<u8, Error> {

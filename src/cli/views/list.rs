@@ -7,6 +7,7 @@
 //! the third scheduler flag named for `sh`/`mh` (D4).
 
 use std::io::{self, Write};
+use std::net::IpAddr;
 
 use ipvsadm::model::{Destination, Info, Protocol, Service, ServiceFlags, ServiceKey};
 
@@ -210,7 +211,18 @@ fn dest_line(
     resolver: &dyn Resolver,
 ) {
     line.push_str("  -> ");
-    text::left(line, &dest_label(svc, d, opts.numeric, resolver), 28);
+    match (opts.numeric, d.addr) {
+        // At most "255.255.255.255:65535", 21 ASCII bytes: never cut, so
+        // written in place rather than through a String (one per line).
+        (true, IpAddr::V4(a)) => {
+            let start = line.len();
+            text::ipv4(line, a);
+            line.push(':');
+            text::uint(line, u64::from(d.port));
+            text::pad_ascii(line, start, 28);
+        }
+        _ => text::left(line, &dest_label(svc, d, opts.numeric, resolver), 28),
+    }
     // `col` for a left-aligned number after one blank, `n` for a counter.
     let col = |line: &mut String, v: u32, width: usize| {
         line.push(' ');

@@ -10,20 +10,33 @@
 
 use std::net::Ipv4Addr;
 
-/// Appends `v` in decimal.
+/// Appends `v` in decimal. Most numbers in a listing (octets, weights,
+/// connection counts) have one to three digits; those are written
+/// inline, without the general loop, its buffer and its call.
+#[inline]
 pub fn uint(line: &mut String, v: u64) {
+    // SAFETY: only ASCII digits are appended, which keeps the UTF-8 valid.
+    let bytes = unsafe { line.as_mut_vec() };
+    let digit = |d: u64| b'0' + (d % 10) as u8;
+    match v {
+        0..=9 => bytes.push(digit(v)),
+        10..=99 => bytes.extend_from_slice(&[digit(v / 10), digit(v)]),
+        100..=999 => bytes.extend_from_slice(&[digit(v / 100), digit(v / 10), digit(v)]),
+        _ => long_uint(bytes, v),
+    }
+}
+
+#[inline(never)]
+fn long_uint(bytes: &mut Vec<u8>, v: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
-    let mut v = v;
-    loop {
+    let mut rest = v;
+    while rest > 0 {
         at -= 1;
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
     }
-    push_ascii(line, &digits[at..]);
+    bytes.extend_from_slice(&digits[at..]);
 }
 
 /// Appends ASCII bytes. `push_str` would first check them for UTF-8
@@ -57,21 +70,31 @@ fn blanks(line: &mut String, mut count: usize) {
 /// Appends `text` left-aligned in `width` columns (`{:<width}`).
 pub fn left(line: &mut String, text: &str, width: usize) {
     line.push_str(text);
-    blanks(line, width.saturating_sub(text.chars().count()));
+    let chars = if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    };
+    blanks(line, width.saturating_sub(chars));
+}
+
+/// Pads the ASCII text appended since `start` to `width` columns.
+pub fn pad_ascii(line: &mut String, start: usize, width: usize) {
+    blanks(line, width.saturating_sub(line.len() - start));
 }
 
 /// Appends `v` left-aligned in `width` columns (`{v:<width}`).
 pub fn uint_left(line: &mut String, v: u64, width: usize) {
     let start = line.len();
     uint(line, v);
-    blanks(line, width.saturating_sub(line.len() - start));
+    pad_ascii(line, start, width);
 }
 
 /// Appends `v` left-aligned in `width` columns (`{v:<width}`).
 pub fn int_left(line: &mut String, v: i64, width: usize) {
     let start = line.len();
     int(line, v);
-    blanks(line, width.saturating_sub(line.len() - start));
+    pad_ascii(line, start, width);
 }
 
 /// Appends `v` right-aligned in `width` columns (`{v:>width}`).
@@ -109,7 +132,7 @@ mod tests {
 
     #[test]
     fn numbers_match_the_format_machinery() {
-        for v in [0, 1, 9, 10, 99, 100, 65535, 4_294_967_295, u64::MAX] {
+        for v in [0, 1, 9, 10, 99, 100, 999, 1000, 65535, 4_294_967_295, u64::MAX] {
             assert_eq!(with(|s| uint(s, v)), format!("|{v}"));
             assert_eq!(with(|s| uint_left(s, v, 7)), format!("|{v:<7}"));
             assert_eq!(with(|s| uint_right(s, v, 9)), format!("|{v:>9}"));
