@@ -16,7 +16,7 @@ mod socket;
 pub use batch::{Limits, ack_cost};
 
 use crate::model::{Daemon, Destination, Info, Service, ServiceKey, Timeouts};
-use crate::wire::{self, Request};
+use crate::wire::{self, Counters, Request};
 
 use socket::{DUMP_SLOT, F_ACK, F_DUMP, F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_MIN_TYPE};
 
@@ -387,22 +387,24 @@ impl Ipvs {
     /// gives an empty list, not an error.
     pub fn destinations(&mut self, key: &ServiceKey) -> Result<Vec<Destination>> {
         let mut dests = Vec::new();
-        self.destinations_into(key, &mut dests)?;
+        self.destinations_into(key, Counters::Read, &mut dests)?;
         Ok(dests)
     }
 
     /// Like [`Ipvs::destinations`], into `out` (cleared first), so that a
-    /// walk over every service can reuse one buffer.
+    /// walk over every service can reuse one buffer; with
+    /// `Counters::Skip` their `stats` stay zero.
     pub fn destinations_into(
         &mut self,
         key: &ServiceKey,
+        counters: Counters,
         out: &mut Vec<Destination>,
     ) -> Result<()> {
         let family = key.family();
         out.clear();
         self.transport
             .dump_each(&Request::get_dests(key), &mut |b| {
-                out.push(wire::decode_dest_reply(b, family)?);
+                out.push(wire::decode_dest_reply(b, family, counters)?);
                 Ok(())
             })
     }

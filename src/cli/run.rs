@@ -9,10 +9,10 @@ use std::io::{self, Read, Write};
 
 use ipvsadm::client::{Error, Ipvs};
 use ipvsadm::model::{Daemon, Destination, Service};
-use ipvsadm::wire::Request;
+use ipvsadm::wire::{Counters, Request};
 
 use super::args::{self, ParseError};
-use super::command::{Command, ListRequest, ListView, SaveRequest};
+use super::command::{Command, ListRequest, ListView, SaveRequest, ServiceFormat};
 use super::kernel_errors::{Op, errno_of, message};
 use super::views;
 use super::views::names::{NoNames, Resolver, SystemResolver};
@@ -205,6 +205,7 @@ fn list_failure(err: &Error) -> Outcome {
 fn each_service(
     ipvs: &mut Ipvs,
     sort: bool,
+    counters: Counters,
     mut each: impl FnMut(&Service, &[Destination]) -> io::Result<()>,
 ) -> io::Result<Result<(), Error>> {
     let mut services = match ipvs.services() {
@@ -216,7 +217,7 @@ fn each_service(
     }
     let mut dests = Vec::new();
     for svc in &services {
-        if let Err(err) = ipvs.destinations_into(&svc.key, &mut dests) {
+        if let Err(err) = ipvs.destinations_into(&svc.key, counters, &mut dests) {
             return Ok(Err(err));
         }
         if sort {
@@ -302,10 +303,15 @@ fn list(
     if request.json {
         // All or nothing: no document at all when the dump fails.
         let mut table = Vec::new();
-        let collected = each_service(&mut session.ipvs, request.sort, |svc, dests| {
-            table.push((svc.clone(), dests.to_vec()));
-            Ok(())
-        })?;
+        let collected = each_service(
+            &mut session.ipvs,
+            request.sort,
+            Counters::Read,
+            |svc, dests| {
+                table.push((svc.clone(), dests.to_vec()));
+                Ok(())
+            },
+        )?;
         return match collected {
             Ok(()) => {
                 views::json::write_services(&mut out, &session.info, &table)?;
@@ -316,7 +322,15 @@ fn list(
     }
     views::list::write_header(&mut out, &session.info)?;
     views::list::write_titles(&mut out, format)?;
-    let listed = each_service(&mut session.ipvs, request.sort, |svc, dests| {
+    // Only the counter views print them; the rest skip their decoding.
+    let counters = match format {
+        ServiceFormat::Stats | ServiceFormat::Rate => Counters::Read,
+        ServiceFormat::Default
+        | ServiceFormat::TunInfo
+        | ServiceFormat::Thresholds
+        | ServiceFormat::PersistentConn => Counters::Skip,
+    };
+    let listed = each_service(&mut session.ipvs, request.sort, counters, |svc, dests| {
         views::list::write_service(&mut out, svc, dests, &options, &*resolver)
     })?;
     Ok(match listed {
@@ -331,7 +345,7 @@ fn save(
     mut out: &mut dyn Write,
 ) -> io::Result<Outcome> {
     let resolver = resolver(request.numeric);
-    let saved = each_service(&mut session.ipvs, true, |svc, dests| {
+    let saved = each_service(&mut session.ipvs, true, Counters::Skip, |svc, dests| {
         views::save::write_service(&mut out, svc, dests, request.numeric, &*resolver)
     })?;
     Ok(match saved {

@@ -5,7 +5,7 @@
 //! the service's, so decoding needs the service family as a fallback.
 
 use crate::client::Error;
-use crate::model::{Destination, Family, ForwardMethod, Tunnel, TunnelType};
+use crate::model::{Destination, Family, ForwardMethod, Stats, Tunnel, TunnelType};
 
 use super::attr::{AttrWriter, each_attr, malformed};
 use super::stats;
@@ -45,6 +45,16 @@ pub fn encode_dest(w: &mut AttrWriter, d: &Destination) {
         .u32(DestAttr::LThresh, d.l_threshold);
 }
 
+/// Whether a decoder reads a destination's traffic counters. Their two
+/// nests are over half of a destination's attributes, and most views
+/// (`-L` without `--stats`/`--rate`, `-S`) never print them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counters {
+    Read,
+    /// Leave `stats` zero (and do not check the nests).
+    Skip,
+}
+
 fn need<T>(v: Option<T>, what: &str) -> Result<T, Error> {
     v.ok_or_else(|| malformed(format!("destination without {what}")))
 }
@@ -56,7 +66,11 @@ fn need<T>(v: Option<T>, what: &str) -> Result<T, Error> {
 /// wins): a listing decodes one of these per real server, and collecting
 /// them in a table first cost half as many instructions again (issue 7).
 /// Only the address waits for the end, as its family may come after it.
-pub fn decode_dest(nest: &[u8], service_family: Family) -> Result<Destination, Error> {
+pub fn decode_dest(
+    nest: &[u8],
+    service_family: Family,
+    counters: Counters,
+) -> Result<Destination, Error> {
     let mut addr = None;
     let mut family = service_family;
     let (mut port, mut forward, mut weight) = (None, None, None);
@@ -100,7 +114,10 @@ pub fn decode_dest(nest: &[u8], service_family: Family) -> Result<Destination, E
         active_conns,
         inactive_conns,
         persist_conns,
-        stats: stats::decode_either(stats64, stats32)?,
+        stats: match counters {
+            Counters::Read => stats::decode_either(stats64, stats32)?,
+            Counters::Skip => Stats::default(),
+        },
     })
 }
 
@@ -109,7 +126,7 @@ pub(crate) mod tests {
     use std::net::{IpAddr, Ipv4Addr};
 
     use super::*;
-    use crate::model::{Stats, TUN_FLAG_CSUM};
+    use crate::model::TUN_FLAG_CSUM;
     use crate::wire::attr::attrs;
 
     /// A DEST nest laid out like `ip_vs_genl_fill_dest` (kernel 6.1).
@@ -192,7 +209,16 @@ pub(crate) mod tests {
             ..Stats::default()
         };
         assert_eq!(
-            decode_dest(&kernel_dest_nest(&d), Family::Inet6).unwrap(),
+            decode_dest(&kernel_dest_nest(&d), Family::Inet6, Counters::Read).unwrap(),
+            d
+        );
+        let without = decode_dest(&kernel_dest_nest(&d), Family::Inet6, Counters::Skip).unwrap();
+        assert_eq!(without.stats, Stats::default());
+        assert_eq!(
+            Destination {
+                stats: d.stats,
+                ..without
+            },
             d
         );
     }
@@ -210,9 +236,16 @@ pub(crate) mod tests {
             }
         }
         let stripped = w.into_bytes();
-        assert_eq!(decode_dest(&stripped, Family::Inet6).unwrap().addr, d.addr);
         assert_eq!(
-            decode_dest(&stripped, Family::Inet).unwrap().addr,
+            decode_dest(&stripped, Family::Inet6, Counters::Read)
+                .unwrap()
+                .addr,
+            d.addr
+        );
+        assert_eq!(
+            decode_dest(&stripped, Family::Inet, Counters::Read)
+                .unwrap()
+                .addr,
             "32.1.13.184".parse::<IpAddr>().unwrap()
         );
     }
@@ -221,15 +254,15 @@ pub(crate) mod tests {
     fn garbage_is_malformed_never_a_panic() {
         let good = kernel_dest_nest(&gue_dest());
         for cut in 0..good.len() {
-            let _ = decode_dest(&good[..cut], Family::Inet);
+            let _ = decode_dest(&good[..cut], Family::Inet, Counters::Read);
         }
         for i in 0..good.len() {
             let mut b = good.clone();
             b[i] = b[i].wrapping_add(0x55);
-            let _ = decode_dest(&b, Family::Inet);
+            let _ = decode_dest(&b, Family::Inet, Counters::Read);
         }
         assert!(matches!(
-            decode_dest(&[], Family::Inet),
+            decode_dest(&[], Family::Inet, Counters::Skip),
             Err(Error::Malformed(_))
         ));
     }

@@ -13,7 +13,7 @@ use crate::model::{
     Daemon, DaemonState, Destination, Family, ForwardMethod, Info, Protocol, Service, ServiceFlags,
     ServiceKey, TUN_FLAG_REMCSUM, Timeouts, Tunnel, TunnelType,
 };
-use crate::wire::{Request, message::*};
+use crate::wire::{Counters, Request, message::*};
 
 /// every command: GET_INFO
 pub const GET_INFO: &str = "0f010000";
@@ -485,7 +485,10 @@ fn kernel_dest_and_daemon_replies_decode() {
         (DEST_REPLY_V6, v6_dest()),
     ];
     for (bytes, want) in cases {
-        assert_eq!(decode_dest_reply(&hex(bytes), want.family()).unwrap(), want);
+        assert_eq!(
+            decode_dest_reply(&hex(bytes), want.family(), Counters::Read).unwrap(),
+            want
+        );
     }
     assert_eq!(
         decode_daemon_reply(&hex(DAEMON_REPLY_MASTER)).unwrap(),
@@ -518,7 +521,7 @@ fn truncated_kernel_replies_never_panic() {
         for cut in 0..b.len() {
             let part = &b[..cut];
             let _ = decode_service_reply(part);
-            let _ = decode_dest_reply(part, Family::Inet6);
+            let _ = decode_dest_reply(part, Family::Inet6, Counters::Read);
             let _ = decode_daemon_reply(part);
             let _ = decode_info_reply(part);
             let _ = decode_timeouts_reply(part);

@@ -10,6 +10,7 @@ use crate::model::{Daemon, Destination, Family, Info, Service, ServiceKey, Timeo
 
 use super::attr::{AttrWriter, malformed};
 use super::cmd::{Cmd, CmdAttr, Reply, Request};
+use super::dest::Counters;
 use super::{daemon, dest, info, service};
 
 fn with(cmd: Cmd, fill: impl FnOnce(&mut AttrWriter)) -> Request {
@@ -138,9 +139,13 @@ pub fn decode_service_reply(body: &[u8]) -> Result<Service, Error> {
 }
 
 /// One GET_DEST reply (NEW_DEST with a DEST nest).
-pub fn decode_dest_reply(body: &[u8], service_family: Family) -> Result<Destination, Error> {
+pub fn decode_dest_reply(
+    body: &[u8],
+    service_family: Family,
+    counters: Counters,
+) -> Result<Destination, Error> {
     let reply = Reply::parse(body)?.expect(Cmd::NewDest)?;
-    dest::decode_dest(nest(&reply, CmdAttr::Dest)?, service_family)
+    dest::decode_dest(nest(&reply, CmdAttr::Dest)?, service_family, counters)
 }
 
 /// One GET_DAEMON reply (NEW_DAEMON with a DAEMON nest).
@@ -232,7 +237,7 @@ mod tests {
         want.flags.0 = 2;
         assert_eq!(decode_service_reply(&body).unwrap(), want);
         // The same body read as a destination reply: wrong command.
-        assert!(decode_dest_reply(&body, Family::Inet).is_err());
+        assert!(decode_dest_reply(&body, Family::Inet, Counters::Read).is_err());
         // A reply without its nest.
         assert!(decode_service_reply(&[1, 1, 0, 0]).is_err());
         assert!(decode_daemon_reply(&[9, 1, 0, 0]).is_err());

@@ -19,7 +19,7 @@ mod stats;
 pub use attr::{Attr, AttrIter, AttrWriter, attrs, inet_addr_bytes};
 pub use cmd::{Cmd, CmdAttr, FAMILY_NAME, GENL_VERSION, Reply, Request};
 pub use daemon::{DaemonAttr, decode_daemon, encode_daemon, encode_daemon_stop};
-pub use dest::{DestAttr, decode_dest, encode_dest};
+pub use dest::{Counters, DestAttr, decode_dest, encode_dest};
 pub use info::{InfoAttr, decode_info, decode_timeouts, encode_timeouts};
 pub use message::{
     decode_daemon_reply, decode_dest_reply, decode_info_reply, decode_service_reply,
