@@ -35,6 +35,11 @@ pub enum Error {
     /// A reply we could not decode.
     #[error("malformed reply: {0}")]
     Malformed(String),
+    /// A dump reply was longer than the read buffer and was cut. The
+    /// transport reads with larger buffers from then on, so repeating the
+    /// dump works ([`Ipvs`] does so by itself).
+    #[error("netlink reply longer than the read buffer")]
+    Truncated,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -79,9 +84,11 @@ pub trait Transport {
 /// socket ever made. The service dump wants large reads (each message
 /// makes the kernel walk the service table again from the start), but a
 /// 32 KiB buffer is a multi-page allocation from the page allocator, paid
-/// twice per destination dump (the second pass only says "done"). Reads of
-/// one page on a socket of their own keep those buffers in the slab: -S -n
-/// at 2,000 x 10 ran ~25% faster in the VM (issue 7).
+/// twice per destination dump (the second pass only says "done"). Small
+/// reads on a socket of their own keep those buffers in the slab: -S -n
+/// at 2,000 x 10 ran ~25% faster in the VM with one-page reads (issue 7),
+/// and reads of one page less the kernel's bookkeeping ([`dest_slot`])
+/// make them single pages.
 pub struct NetlinkTransport {
     sock: socket::Socket,
     dest_sock: Option<socket::Socket>,
@@ -116,13 +123,32 @@ enum Line {
     Dests,
 }
 
-/// The read size for destination dumps: a page, at most 8 KiB. Never too
-/// small: the kernel fills dump messages up to the larger of the socket's
-/// largest read and NLMSG_GOODSIZE, which is below min(page, 8 KiB).
-fn dest_slot() -> usize {
+/// A page, at most 8 KiB: the kernel's `NLMSG_GOODSIZE` plus the
+/// `skb_shared_info` kept at the end of each buffer, so reads of this
+/// size never cut a dump message.
+fn page_slot() -> usize {
     // SAFETY: sysconf has no preconditions.
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     usize::try_from(page).unwrap_or(4096).clamp(4096, 8192)
+}
+
+/// `sizeof(struct skb_shared_info)` as x86_64 and arm64 kernels from 4.x
+/// to 6.x round it: 320 bytes.
+const SHARED_INFO: usize = 320;
+
+/// The first read size for destination dumps: our guess at NLMSG_GOODSIZE,
+/// the smallest buffer the kernel fills a dump message into.
+///
+/// The kernel allocates each dump buffer for the larger of that and the
+/// socket's largest read so far. A read of one page asks for a page plus
+/// `skb_shared_info`, a two-page allocation; reading exactly GOODSIZE
+/// keeps every dump buffer, two per service, to one page: `-L -n` at
+/// 2,000 x 10 spent ~15% less system time in the VM (issue 7).
+/// Should a kernel's GOODSIZE be larger than the guess, a reply comes
+/// back cut; the transport then goes back to [`page_slot`] and the dump
+/// is repeated (`Error::Truncated`).
+fn dest_slot() -> usize {
+    page_slot() - SHARED_INFO
 }
 
 impl NetlinkTransport {
@@ -145,6 +171,21 @@ impl NetlinkTransport {
     /// The generic-netlink id of the IPVS family.
     pub fn family_id(&self) -> u16 {
         self.family
+    }
+
+    /// The size of each read of a destination dump: at first a guess at
+    /// the kernel's NLMSG_GOODSIZE (see [`dest_slot`]), a page once a
+    /// reply came back cut.
+    pub fn dest_read_size(&self) -> usize {
+        self.dest_slot
+    }
+
+    /// Sets the read size of destination dumps (at least 256 bytes, so
+    /// that NLMSG_DONE and error replies always fit). Replies longer than
+    /// it make that dump fail with `Error::Truncated` and the size grow to
+    /// a page. For tests of that path.
+    pub fn set_dest_read_size(&mut self, bytes: usize) {
+        self.dest_slot = bytes.max(256);
     }
 
     fn resolve_family(&mut self, name: &str) -> Result<u16> {
@@ -221,9 +262,18 @@ impl NetlinkTransport {
         let mut outcome = Ok(());
         loop {
             let got = sock.recv(slot, REPLY_SLOTS, false)?;
+            if got.cut() && outcome.is_ok() {
+                outcome = Err(Error::Truncated);
+            }
             for d in got.datagrams() {
                 for m in socket::messages(d) {
-                    let m = m.map_err(Error::Malformed)?;
+                    // A cut datagram ends in a partial message; the ack or
+                    // NLMSG_DONE still to come is in a datagram of its own.
+                    let m = match m {
+                        Ok(m) => m,
+                        Err(_) if got.cut() => break,
+                        Err(e) => return Err(Error::Malformed(e)),
+                    };
                     if m.seq != seq {
                         continue;
                     }
@@ -292,7 +342,11 @@ impl Transport for NetlinkTransport {
             Line::Main
         };
         let seq = self.send_request(req, F_REQUEST | F_ACK | F_DUMP, line)?;
-        self.collect(seq, line, each)
+        let dumped = self.collect(seq, line, each);
+        if matches!(dumped, Err(Error::Truncated)) && line == Line::Dests {
+            self.dest_slot = self.dest_slot.max(page_slot());
+        }
+        dumped
     }
 
     fn batch(&mut self, reqs: &[Request]) -> Vec<Result<()>> {
@@ -401,12 +455,19 @@ impl Ipvs {
         out: &mut Vec<Destination>,
     ) -> Result<()> {
         let family = key.family();
-        out.clear();
-        self.transport
-            .dump_each(&Request::get_dests(key), &mut |b| {
+        let req = Request::get_dests(key);
+        let mut dump = |out: &mut Vec<Destination>| {
+            out.clear();
+            self.transport.dump_each(&req, &mut |b| {
                 out.push(wire::decode_dest_reply(b, family, counters)?);
                 Ok(())
             })
+        };
+        match dump(out) {
+            // Once, with the larger reads the transport has switched to.
+            Err(Error::Truncated) => dump(out),
+            done => done,
+        }
     }
 
     /// Many change requests (built with `wire::Request`'s constructors),

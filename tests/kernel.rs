@@ -444,3 +444,48 @@ fn no_module() {
     }
     assert!(matches!(Ipvs::connect(), Err(Error::FamilyNotFound)));
 }
+
+/// Destination dumps read in buffers of the kernel's NLMSG_GOODSIZE (a
+/// guess); a reply longer than the buffer is detected, and the dump
+/// repeated with page-sized reads.
+#[test]
+#[ignore]
+fn destination_dumps_survive_short_reads() {
+    use ipvsadm::client::{NetlinkTransport, Transport};
+    use ipvsadm::wire::Request;
+
+    let mut ipvs = fresh();
+    let svc = Service::new(key(Protocol::Tcp, v4(10, 0, 3, 1), 80));
+    ipvs.add_service(&svc).unwrap();
+    // ~250 bytes each: several full dump buffers.
+    for i in 0..60u16 {
+        let d = Destination::new(v4(192, 168, 3, (i + 1) as u8), 8000 + i);
+        ipvs.add_destination(&svc.key, &d).unwrap();
+    }
+    let all = ipvs.destinations(&svc.key).unwrap();
+    assert_eq!(all.len(), 60);
+
+    // The guess is not too small for this kernel: full buffers come whole.
+    let mut t = NetlinkTransport::connect().unwrap();
+    let guess = t.dest_read_size();
+    let mut replies = 0;
+    t.dump_each(&Request::get_dests(&svc.key), &mut |_| {
+        replies += 1;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!((replies, t.dest_read_size()), (60, guess));
+
+    // Too small: the dump says so, and the reads grow.
+    t.set_dest_read_size(512);
+    let cut = t.dump_each(&Request::get_dests(&svc.key), &mut |_| Ok(()));
+    assert!(matches!(cut, Err(Error::Truncated)), "{cut:?}");
+    assert!(t.dest_read_size() >= 4096);
+
+    // Through `Ipvs`, the repeat is invisible.
+    let mut t = NetlinkTransport::connect().unwrap();
+    t.set_dest_read_size(512);
+    let mut small = Ipvs::with_transport(Box::new(t));
+    assert_eq!(small.destinations(&svc.key).unwrap(), all);
+    ipvs.flush().unwrap();
+}

@@ -41,7 +41,7 @@ pub fn errno_of(err: &Error) -> i32 {
             }
         }
         Error::Io(e) => e.raw_os_error().unwrap_or(libc::EINVAL),
-        Error::Malformed(_) => libc::EINVAL,
+        Error::Malformed(_) | Error::Truncated => libc::EINVAL,
     }
 }
 

@@ -101,12 +101,18 @@ pub struct Received<'a> {
     buf: &'a [u8],
     slot: usize,
     lens: &'a [usize],
+    cut: bool,
 }
 
 impl<'a> Received<'a> {
     #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> usize {
         self.lens.len()
+    }
+
+    /// Whether a datagram was longer than its slot and so was cut.
+    pub fn cut(&self) -> bool {
+        self.cut
     }
 
     pub fn datagrams(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
@@ -243,6 +249,9 @@ impl Socket {
             buf: &self.rx,
             slot,
             lens: &self.lens,
+            cut: hdrs[..n]
+                .iter()
+                .any(|h| h.msg_hdr.msg_flags & libc::MSG_TRUNC != 0),
         })
     }
 
