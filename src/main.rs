@@ -51,7 +51,8 @@ pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
         std::process::exit(cli::realserver::main(&argv0, word, &rest));
     }
     // exit, not return: std flushes its own stdout buffer on exit.
-    std::process::exit(ipvsadm_main(&argv0, &args));
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    std::process::exit(ipvsadm_main(&argv0, &words));
 }
 
 /// Opens /dev/null on any of descriptors 0, 1 and 2 that is closed.
@@ -80,7 +81,7 @@ fn open_closed_standard_fds() {
     }
 }
 
-fn ipvsadm_main(argv0: &str, args: &[String]) -> i32 {
+fn ipvsadm_main(argv0: &str, args: &[&str]) -> i32 {
     let invocation = match args::parse_argv(argv0, args) {
         Ok(invocation) => invocation,
         Err(err) => {

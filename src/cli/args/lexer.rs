@@ -14,6 +14,8 @@
 //! the order of messages cannot be reproduced from its `Error`s. The
 //! option names and value kinds still come from the one option table.
 
+use std::borrow::Cow;
+
 use super::table::{Index, ValueKind};
 
 /// One option as it was typed.
@@ -23,8 +25,9 @@ pub struct Occurrence<'a> {
     pub id: &'static str,
     /// Its row in the compatibility matrix, if it has one.
     pub row: Option<usize>,
-    /// Its value, after popt's `!#:+` expansion.
-    pub value: Option<String>,
+    /// Its value, after popt's `!#:+` expansion (borrowed from the words
+    /// unless that changed it).
+    pub value: Option<Cow<'a, str>>,
     /// The last word consumed when the option was read: what popt's
     /// `poptBadOption` names in ipvsadm's `invalid option` message.
     pub token: &'a str,
@@ -68,7 +71,7 @@ pub struct Lexed<'a> {
 
 struct Lexer<'a> {
     index: &'static Index,
-    words: &'a [String],
+    words: &'a [&'a str],
     /// Next word to read.
     next: usize,
     /// Inside a short-option cluster: (word, byte offset of the next char).
@@ -82,7 +85,7 @@ struct Lexer<'a> {
 
 /// Scans `words` (argv without argv[0]). `posix` is popt's
 /// POSIX_ME_HARDER mode (set from `POSIXLY_CORRECT`/`POSIX_ME_HARDER`).
-pub fn lex(words: &[String], posix: bool) -> Lexed<'_> {
+pub fn lex<'a>(words: &'a [&'a str], posix: bool) -> Lexed<'a> {
     let mut lexer = Lexer {
         index: Index::get(),
         words,
@@ -115,14 +118,15 @@ impl<'a> Lexer<'a> {
         self.next
             .checked_sub(1)
             .and_then(|i| self.words.get(i))
-            .map_or("", String::as_str)
+            .copied()
+            .unwrap_or("")
     }
 
     fn next_option(
         &mut self,
         leftovers: &mut Vec<String>,
     ) -> Result<Option<Occurrence<'a>>, PoptReason> {
-        let mut long_value: Option<String> = None;
+        let mut long_value: Option<&'a str> = None;
         let spec = loop {
             if let Some((word, offset)) = self.cluster.take() {
                 let bytes = self.words[word].as_bytes();
@@ -135,7 +139,7 @@ impl<'a> Lexer<'a> {
                 }
                 break spec;
             }
-            let Some(word) = self.words.get(self.next) else {
+            let Some(&word) = self.words.get(self.next) else {
                 return Ok(None);
             };
             let at = self.next;
@@ -147,7 +151,7 @@ impl<'a> Lexer<'a> {
                 if self.posix {
                     self.rest_leftover = true;
                 }
-                leftovers.push(word.clone());
+                leftovers.push(word.to_string());
                 continue;
             }
             if word == "--" {
@@ -156,7 +160,7 @@ impl<'a> Lexer<'a> {
             }
             if let Some(long) = word.strip_prefix("--") {
                 let (name, value) = match long.split_once('=') {
-                    Some((name, value)) => (name, Some(value.to_string())),
+                    Some((name, value)) => (name, Some(value)),
                     None => (long, None),
                 };
                 let spec = self.index.long(name).ok_or(PoptReason::UnknownOption)?;
@@ -183,13 +187,13 @@ impl<'a> Lexer<'a> {
                     Some(value)
                 } else if let Some((word, offset)) = self.cluster.take() {
                     let rest = &self.words[word][offset..];
-                    Some(rest.strip_prefix('=').unwrap_or(rest).to_string())
+                    Some(rest.strip_prefix('=').unwrap_or(rest))
                 } else if let Some(word) = self.words.get(self.next) {
                     if spec.kind == ValueKind::Optional && word.starts_with('-') {
                         None
                     } else {
                         self.next += 1;
-                        Some(word.clone())
+                        Some(*word)
                     }
                 } else if spec.kind == ValueKind::Optional {
                     None
@@ -211,14 +215,14 @@ impl<'a> Lexer<'a> {
     /// not start with `-` and was not taken before (found once per value);
     /// that word is then skipped by the scan. Without such a word the text
     /// stays as it is.
-    fn expand(&mut self, raw: String) -> String {
+    fn expand(&mut self, raw: &'a str) -> Cow<'a, str> {
         const MARK: &str = "!#:+";
         if !raw.contains(MARK) {
-            return raw;
+            return Cow::Borrowed(raw);
         }
-        let mut found: Option<String> = None;
+        let mut found: Option<&str> = None;
         let mut out = String::with_capacity(raw.len());
-        let mut rest = raw.as_str();
+        let mut rest = raw;
         while let Some(pos) = rest.find(MARK) {
             out.push_str(&rest[..pos]);
             if found.is_none() {
@@ -231,14 +235,14 @@ impl<'a> Lexer<'a> {
             rest = &rest[pos + MARK.len()..];
         }
         out.push_str(rest);
-        out
+        Cow::Owned(out)
     }
 
-    fn take_next_free_word(&mut self) -> Option<String> {
+    fn take_next_free_word(&mut self) -> Option<&'a str> {
         let at = (self.next..self.words.len())
             .find(|&i| !self.taken[i] && !self.words[i].starts_with('-'))?;
         self.taken[at] = true;
-        Some(self.words[at].clone())
+        Some(self.words[at])
     }
 }
 
@@ -246,8 +250,8 @@ impl<'a> Lexer<'a> {
 mod tests {
     use super::*;
 
-    fn words(line: &str) -> Vec<String> {
-        line.split_whitespace().map(str::to_string).collect()
+    fn words(line: &str) -> Vec<&str> {
+        line.split_whitespace().collect()
     }
 
     fn ids<'a>(lexed: &'a Lexed) -> Vec<(&'a str, Option<&'a str>)> {

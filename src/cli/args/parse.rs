@@ -18,6 +18,7 @@
 //! family, `-r` port names the service's protocol, and a `-r` without port
 //! the service's port (filled in at the end).
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
@@ -65,7 +66,7 @@ pub struct Invocation {
 /// reads it, and a command line of process options alone is an empty one
 /// (the default listing). `Err` is what must be refused before start-up:
 /// `--netns` given twice (which namespace would IPVS be opened in?).
-pub fn parse_argv(argv0: &str, args: &[String]) -> Result<Invocation, ParseError> {
+pub fn parse_argv(argv0: &str, args: &[&str]) -> Result<Invocation, ParseError> {
     let (netns, command) = split(argv0, args, posix_mode());
     if netns.len() > 1 {
         return Err(ParseError::Repeated("netns"));
@@ -82,7 +83,7 @@ pub fn parse_argv(argv0: &str, args: &[String]) -> Result<Invocation, ParseError
 /// `POSIXLY_CORRECT` / `POSIX_ME_HARDER` (popt's switch to stop at the
 /// first non-option). A process option here is refused: the whole
 /// restore runs where `-R` was started.
-pub fn parse(argv0: &str, args: &[String]) -> Result<Command, ParseError> {
+pub fn parse(argv0: &str, args: &[&str]) -> Result<Command, ParseError> {
     let (netns, command) = split(argv0, args, posix_mode());
     if !netns.is_empty() {
         return Err(ParseError::NetnsInRestore);
@@ -113,7 +114,7 @@ fn default_list() -> Command {
 
 /// The `--netns` values popt read (before any error that stopped it), and
 /// the command the other words make.
-fn split(argv0: &str, args: &[String], posix: bool) -> (Vec<String>, Result<Command, ParseError>) {
+fn split(argv0: &str, args: &[&str], posix: bool) -> (Vec<String>, Result<Command, ParseError>) {
     if args.is_empty() {
         return (Vec::new(), Ok(default_list()));
     }
@@ -121,7 +122,7 @@ fn split(argv0: &str, args: &[String], posix: bool) -> (Vec<String>, Result<Comm
     let netns: Vec<String> = lexed
         .options
         .extract_if(.., |o| PROCESS_OPTIONS.contains(&o.id))
-        .map(|o| o.value.unwrap_or_default())
+        .map(|o| o.value.map(Cow::into_owned).unwrap_or_default())
         .collect();
     let only_process_options =
         lexed.options.is_empty() && lexed.leftovers.is_empty() && lexed.failure.is_none();
@@ -136,11 +137,7 @@ fn split(argv0: &str, args: &[String], posix: bool) -> (Vec<String>, Result<Comm
 /// [`parse`] with popt's POSIX mode given instead of read from the
 /// environment (non-empty `args`).
 #[cfg(test)]
-pub(super) fn parse_words(
-    argv0: &str,
-    args: &[String],
-    posix: bool,
-) -> Result<Command, ParseError> {
+pub(super) fn parse_words(argv0: &str, args: &[&str], posix: bool) -> Result<Command, ParseError> {
     let (netns, command) = split(argv0, args, posix);
     if !netns.is_empty() {
         return Err(ParseError::NetnsInRestore);
@@ -156,7 +153,7 @@ fn parse_lexed(argv0: &str, lexed: &Lexed) -> Result<Command, ParseError> {
     let Some(first) = lexed.options.first() else {
         return Err(try_help());
     };
-    let daemon_state = |value: &Option<String>, err: ParseError| match value.as_deref() {
+    let daemon_state = |value: &Option<Cow<str>>, err: ParseError| match value.as_deref() {
         Some("master") => Ok(DaemonState::Master),
         Some("backup") => Ok(DaemonState::Backup),
         _ => Err(err),
@@ -401,12 +398,12 @@ impl<'a> Typed<'a> {
                 Some(ServiceSpec::Fwmark(_)) => self.ipv6 = true,
                 _ => return Err(ParseError::Ipv6BeforeFwmark),
             },
-            "scheduler" => self.scheduler = Some(values::cut(value, SCHED_NAME_MAX)),
+            "scheduler" => self.scheduler = Some(values::cut(value, SCHED_NAME_MAX).to_string()),
             "persistent" => {
                 self.persistent = Some(match &o.value {
                     None => DEFAULT_PERSISTENCE,
                     Some(v) => values::number(v, 1, MAX_TIMEOUT)
-                        .ok_or_else(|| ParseError::Timeout(v.clone()))?
+                        .ok_or_else(|| ParseError::Timeout(v.to_string()))?
                         as u32,
                 })
             }
@@ -430,11 +427,13 @@ impl<'a> Typed<'a> {
             "l-threshold" => {
                 self.l_threshold = Some(num(0, i32::MAX.into(), ParseError::LThreshold)? as u32)
             }
-            "mcast-interface" => self.mcast_ifn = Some(values::cut(value, IFNAME_MAX)),
+            "mcast-interface" => self.mcast_ifn = Some(values::cut(value, IFNAME_MAX).to_string()),
             "syncid" => self.syncid = Some(num(0, 255, ParseError::Syncid)? as u32),
             "ops" => self.ops = true,
-            "pe" => self.pe = Some(values::cut(value, PE_NAME_MAX)),
-            "sched-flags" => self.sched_flags = Some(values::cut(value, SCHED_FLAGS_MAX)),
+            "pe" => self.pe = Some(values::cut(value, PE_NAME_MAX).to_string()),
+            "sched-flags" => {
+                self.sched_flags = Some(values::cut(value, SCHED_FLAGS_MAX).to_string())
+            }
             "mcast-group" => self.mcast_group = Some(values::mcast_group(value)?),
             "mcast-port" => self.mcast_port = Some(num(1, 65535, ParseError::McastPort)? as u16),
             "mcast-ttl" => self.mcast_ttl = Some(num(1, 255, ParseError::McastTtl)? as u8),

@@ -13,11 +13,8 @@ use super::parse::parse_words;
 use super::{ParseError, parse, parse_argv, restore_line_args};
 use crate::cli::command::{Command, ListRequest, ListView, SaveRequest, ServiceFormat};
 
-fn words(line: &str) -> Vec<String> {
-    line.split(' ')
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
+fn words(line: &str) -> Vec<&str> {
+    line.split(' ').filter(|w| !w.is_empty()).collect()
 }
 
 fn run(line: &str) -> Result<Command, ParseError> {
@@ -126,7 +123,7 @@ fn no_command_first_is_try_help() {
     );
     assert!(!e.is_popt());
     assert_eq!(
-        parse_words("ipvsadm", &["".to_string()], false)
+        parse_words("ipvsadm", &[""], false)
             .unwrap_err()
             .exit_code(),
         255
@@ -304,8 +301,7 @@ fn numbers_like_strtol() {
     assert_eq!(d(&format!("{base} -w 0")).weight, 0);
     assert_eq!(d(&format!("{base} -x 5 -y 3")).u_threshold, 5);
     assert_eq!(d(&format!("{base} -x 5 -y 3")).l_threshold, 3);
-    let w = vec!["-a", "-t", "10.0.0.1:80", "-r", "10.0.0.2", "-w", " +7"];
-    let w: Vec<String> = w.into_iter().map(String::from).collect();
+    let w = ["-a", "-t", "10.0.0.1:80", "-r", "10.0.0.2", "-w", " +7"];
     assert_eq!(dest(parse_words("ipvsadm", &w, false).unwrap()).1.weight, 7);
     for (opt, text) in [
         ("-w -1", "illegal weight specified"),
@@ -419,9 +415,7 @@ fn add_and_edit_service_defaults_and_checks() {
     assert_eq!(s.scheduler, "wlc");
     assert_eq!(ok("-E -t 10.0.0.1:80"), Command::EditService(s));
     assert_eq!(service(ok("-A -t 10.0.0.1:80 -s ''")).scheduler, "''");
-    let empty_sched: Vec<String> = ["-A", "-t", "10.0.0.1:80", "-s", ""]
-        .map(String::from)
-        .to_vec();
+    let empty_sched = ["-A", "-t", "10.0.0.1:80", "-s", ""];
     assert_eq!(
         service(parse_words("x", &empty_sched, false).unwrap()).scheduler,
         "wlc"
@@ -504,9 +498,7 @@ fn scheduler_flags_against_final_scheduler() {
     let flags = |line: &str| service(ok(line)).flags.0;
     assert_eq!(flags("-A -t 10.0.0.1:80 -b ,"), 0);
     assert_eq!(flags("-A -t 10.0.0.1:80 -b ,,,"), 0);
-    let empty: Vec<String> = ["-A", "-t", "10.0.0.1:80", "-b", ""]
-        .map(String::from)
-        .to_vec();
+    let empty = ["-A", "-t", "10.0.0.1:80", "-b", ""];
     assert_eq!(service(parse_words("x", &empty, false).unwrap()).flags.0, 0);
     assert_eq!(
         flags("-A -t 10.0.0.1:80 -b flag-1,flag-2,flag-3"),
@@ -1032,12 +1024,17 @@ fn restore_lines() {
         ["/sbin/ipvsadm", "-L"]
     );
     assert_eq!(restore_line_args("# comment"), ["#", "comment"]);
+    // Only those four separate: not a vertical tab, nor a no-break space.
+    assert_eq!(
+        restore_line_args("é\u{a0}x\x0b\ty\u{3000}"),
+        ["é\u{a0}x\x0b", "y\u{3000}"]
+    );
     assert!(restore_line_args(" \t\r\n").is_empty());
     assert!(restore_line_args("ipvsadm").is_empty());
     let long = "x".repeat(5000);
     let pieces = restore_line_args(&long);
     assert_eq!(
-        pieces.iter().map(String::len).collect::<Vec<_>>(),
+        pieces.iter().map(|p| p.len()).collect::<Vec<_>>(),
         [4096, 904]
     );
     // The -b line 1.31 saves for sh with flag-3 (D4) is a popt error.
@@ -1201,6 +1198,7 @@ fn random_words_never_panic() {
             args.push(word);
         }
         let posix = next() % 8 == 0;
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         match parse_words("ipvsadm", &args, posix) {
             Ok(_) => {}
             Err(e) => {

@@ -314,15 +314,15 @@ pub fn mcast_group(text: &str) -> Result<IpAddr, ParseError> {
 /// C `strncpy` into a buffer of `max` usable bytes, as ipvsadm does for
 /// names. Cut at a character boundary (a Rust string cannot hold half a
 /// character; ipvsadm would keep the partial bytes).
-pub fn cut(text: &str, max: usize) -> String {
+pub fn cut(text: &str, max: usize) -> &str {
     if text.len() <= max {
-        return text.to_string();
+        return text;
     }
     let mut end = max;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    text[..end].to_string()
+    &text[..end]
 }
 
 #[cfg(test)]
