@@ -87,8 +87,8 @@ pub trait Transport {
 /// twice per destination dump (the second pass only says "done"). Small
 /// reads on a socket of their own keep those buffers in the slab: -S -n
 /// at 2,000 x 10 ran ~25% faster in the VM with one-page reads (issue 7),
-/// and reads of one page less the kernel's bookkeeping
-/// make them single pages (see `dest_slot`).
+/// and reads of one page less the kernel's bookkeeping make them single
+/// pages (see `dest_slot`).
 pub struct NetlinkTransport {
     sock: socket::Socket,
     dest_sock: Option<socket::Socket>,
