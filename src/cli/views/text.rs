@@ -15,19 +15,19 @@ use std::net::Ipv4Addr;
 /// inline, without the general loop, its buffer and its call.
 #[inline]
 pub fn uint(line: &mut String, v: u64) {
-    // SAFETY: only ASCII digits are appended, which keeps the UTF-8 valid.
-    let bytes = unsafe { line.as_mut_vec() };
+    if v >= 1000 {
+        return long_uint(line, v);
+    }
     let digit = |d: u64| b'0' + (d % 10) as u8;
     match v {
-        0..=9 => bytes.push(digit(v)),
-        10..=99 => bytes.extend_from_slice(&[digit(v / 10), digit(v)]),
-        100..=999 => bytes.extend_from_slice(&[digit(v / 100), digit(v / 10), digit(v)]),
-        _ => long_uint(bytes, v),
+        0..=9 => push_ascii(line, &[digit(v)]),
+        10..=99 => push_ascii(line, &[digit(v / 10), digit(v)]),
+        _ => push_ascii(line, &[digit(v / 100), digit(v / 10), digit(v)]),
     }
 }
 
 #[inline(never)]
-fn long_uint(bytes: &mut Vec<u8>, v: u64) {
+fn long_uint(line: &mut String, v: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut rest = v;
@@ -36,7 +36,7 @@ fn long_uint(bytes: &mut Vec<u8>, v: u64) {
         digits[at] = b'0' + (rest % 10) as u8;
         rest /= 10;
     }
-    bytes.extend_from_slice(&digits[at..]);
+    push_ascii(line, &digits[at..]);
 }
 
 /// Appends ASCII bytes. `push_str` would first check them for UTF-8
@@ -45,7 +45,7 @@ fn long_uint(bytes: &mut Vec<u8>, v: u64) {
 fn push_ascii(line: &mut String, ascii: &[u8]) {
     debug_assert!(ascii.is_ascii());
     // SAFETY: ASCII bytes appended to valid UTF-8 leave it valid UTF-8;
-    // both callers pass bytes they wrote themselves (digits, blanks).
+    // its callers pass bytes they wrote themselves (digits, blanks).
     unsafe { line.as_mut_vec() }.extend_from_slice(ascii);
 }
 
