@@ -6,12 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --check
-cargo clippy --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+cargo clippy -p linux-ipvs --all-targets -- -D warnings
 # The man page test renders it with groff; the completion test runs bash.
 if ! command -v groff >/dev/null; then
     apt-get update && apt-get install -y groff-base
 fi
-cargo test
+cargo test --workspace --all-features
 # The Debian package: contents and control fields, then its unit and
 # helpers against the kernel in the VM.
 tests/deb/check.sh

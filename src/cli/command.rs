@@ -1,46 +1,21 @@
 //! The typed result of parsing one ipvsadm invocation (argv or a restore
 //! line). Everything past the parser works on these values only.
 
-use ipvsadm::model::{Daemon, DaemonState, Destination, Service, ServiceKey, Timeouts};
+use ipvs::Change;
+use ipvs::model::ServiceKey;
 
 /// One ipvsadm command with everything it needs, already validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// `-A`
-    AddService(Service),
-    /// `-E` (a full replace: unset options go back to their defaults)
-    EditService(Service),
-    /// `-D`
-    DeleteService(ServiceKey),
-    /// `-C`
-    Clear,
-    /// `-a`
-    AddServer {
-        service: ServiceKey,
-        dest: Destination,
-    },
-    /// `-e` (a full replace, like `-E`)
-    EditServer {
-        service: ServiceKey,
-        dest: Destination,
-    },
-    /// `-d` (only the destination's address and port matter)
-    DeleteServer {
-        service: ServiceKey,
-        dest: Destination,
-    },
+    /// A change to the kernel's table: `-A -E -D -C -a -e -d -Z --set
+    /// --start-daemon --stop-daemon`. `-E` and `-e` are full replaces
+    /// (unset options go back to their defaults); `-d` finds the real
+    /// server by address and port.
+    Change(Change),
     /// `-L`, `-l`, or no arguments at all
     List(ListRequest),
     /// `-S`
     Save(SaveRequest),
-    /// `-Z`, for one service or all
-    Zero(Option<ServiceKey>),
-    /// `--set tcp tcpfin udp`
-    SetTimeouts(Timeouts),
-    /// `--start-daemon`
-    StartDaemon(Daemon),
-    /// `--stop-daemon` (with `--syncid` if given)
-    StopDaemon { state: DaemonState, syncid: u32 },
     /// `-R`
     Restore,
     /// `-h`

@@ -5,7 +5,7 @@
 //! to `strerror`. Scripts match on these strings, so they are kept exactly,
 //! typos and double spaces included.
 
-use ipvsadm::client::Error;
+use ipvs::{Error, Failure, Operation};
 
 /// The IPVS operation a kernel error belongs to; it selects the wording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,18 +31,43 @@ pub enum Op {
 /// what the legacy fallback would meet: no protocol, or no raw socket for a
 /// non-root user.
 pub fn errno_of(err: &Error) -> i32 {
-    match err {
-        Error::Kernel(errno) => *errno,
-        Error::FamilyNotFound => {
+    match err.failure() {
+        Failure::Kernel(errno) => *errno,
+        Failure::FamilyNotFound => {
             if nix::unistd::geteuid().is_root() {
                 libc::ENOPROTOOPT
             } else {
                 libc::EPERM
             }
         }
-        Error::Io(e) => e.raw_os_error().unwrap_or(libc::EINVAL),
-        Error::Malformed(_) | Error::Truncated => libc::EINVAL,
+        Failure::Io(e) => e.raw_os_error().unwrap_or(libc::EINVAL),
+        _ => libc::EINVAL,
     }
+}
+
+/// The wording key of a library operation.
+fn op_of(operation: Operation) -> Op {
+    match operation {
+        Operation::AddService => Op::AddService,
+        Operation::EditService => Op::EditService,
+        Operation::DeleteService => Op::DeleteService,
+        Operation::Flush => Op::Flush,
+        Operation::AddDestination => Op::AddDest,
+        Operation::EditDestination => Op::EditDest,
+        Operation::DeleteDestination => Op::DeleteDest,
+        Operation::Zero => Op::Zero,
+        Operation::SetTimeouts => Op::SetTimeouts,
+        Operation::StartDaemon => Op::StartDaemon,
+        Operation::StopDaemon => Op::StopDaemon,
+        Operation::Connect | Operation::GetInfo => Op::Init,
+        _ => Op::List,
+    }
+}
+
+/// The message ipvsadm prints for a failed change or read, worded by the
+/// operation the error carries.
+pub fn kernel_message(err: &Error) -> String {
+    message(op_of(err.operation()), errno_of(err))
 }
 
 /// The message ipvsadm prints for `errno` after `op` failed.

@@ -5,6 +5,7 @@ pub mod command;
 #[cfg(test)]
 pub mod docs;
 pub mod kernel_errors;
+pub mod main;
 pub mod realserver;
 pub mod run;
 pub mod views;

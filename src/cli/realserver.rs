@@ -13,13 +13,13 @@ use std::net::IpAddr;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
-use ipvsadm::client::Ipvs;
-use ipvsadm::model::{Destination, Service};
-use ipvsadm::realserver::director::{self, Facts, Level, Route};
-use ipvsadm::realserver::plan::{Needs, director_needs, realserver_needs};
-use ipvsadm::realserver::{
+use crate::realserver::director::{self, Facts, Level, Route};
+use crate::realserver::plan::{Needs, director_needs, realserver_needs};
+use crate::realserver::{
     self, Error, Host, Method, Report, State, StateDir, Step, Subject, Sysctl, SystemHost,
 };
+use ipvs::client::Ipvs;
+use ipvs::model::{Destination, Service};
 
 const EXIT_OK: i32 = 0;
 const EXIT_ERROR: i32 = 1;
@@ -275,7 +275,7 @@ pub fn main(argv0: &str, word: &str, args: &[String]) -> i32 {
     // Before anything is read or opened: the state directory, rtnetlink,
     // /proc/sys and IPVS all follow the namespace.
     if let Some(name) = matches.get_one::<String>("netns")
-        && let Err(e) = ipvsadm::netns::enter(name)
+        && let Err(e) = ipvs::netns::enter(name)
     {
         eprintln!("{bin} {word}: error: {e}");
         return EXIT_ERROR;

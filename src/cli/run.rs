@@ -7,13 +7,12 @@
 
 use std::io::{self, Read, Write};
 
-use ipvsadm::client::{Error, Ipvs};
-use ipvsadm::model::{Daemon, Destination, Service};
-use ipvsadm::wire::{Counters, Request};
+use ipvs::model::{Destination, Service};
+use ipvs::{Change, Error, Ipvs};
 
 use super::args::{self, ParseError};
 use super::command::{Command, ListRequest, ListView, SaveRequest, ServiceFormat};
-use super::kernel_errors::{Op, errno_of, message};
+use super::kernel_errors::{Op, errno_of, kernel_message, message};
 use super::views;
 use super::views::names::{NoNames, Resolver, SystemResolver};
 
@@ -30,7 +29,7 @@ pub enum Outcome {
 /// The kernel connection, with what ipvsadm reads once at start-up.
 pub struct Session {
     pub ipvs: Ipvs,
-    pub info: ipvsadm::model::Info,
+    pub info: ipvs::model::Info,
 }
 
 impl Session {
@@ -64,7 +63,7 @@ impl Session {
 /// status is 2 either way, ipvsadm's status for a failed start-up.
 pub fn start(netns: Option<&str>) -> Result<Session, String> {
     if let Some(name) = netns {
-        ipvsadm::netns::enter(name).map_err(|err| err.to_string())?;
+        ipvs::netns::enter(name).map_err(|err| err.to_string())?;
     }
     Session::open().map_err(|err| init_failure_message(&err))
 }
@@ -108,20 +107,7 @@ pub fn execute(
 ) -> io::Result<Outcome> {
     Ok(match command {
         Command::Help | Command::Version => write_about(command, argv0, out)?,
-        Command::AddService(_)
-        | Command::EditService(_)
-        | Command::DeleteService(_)
-        | Command::Clear
-        | Command::AddServer { .. }
-        | Command::EditServer { .. }
-        | Command::DeleteServer { .. }
-        | Command::Zero(_)
-        | Command::SetTimeouts(_)
-        | Command::StartDaemon(_)
-        | Command::StopDaemon { .. } => match change_request(command) {
-            Some((req, op)) => Outcome::Status(change_status(op, session.ipvs.change(&req))),
-            None => Outcome::Status(0),
-        },
+        Command::Change(change) => Outcome::Status(change_status(session.ipvs.change(change))),
         Command::List(request) => list(session, request, out)?,
         Command::Save(request) => save(session, request, out)?,
         Command::Restore => {
@@ -136,45 +122,12 @@ pub fn execute(
     })
 }
 
-/// The kernel request of a plain change command (`-A -E -D -C -a -e -d -Z
-/// --set --start-daemon --stop-daemon`) and the operation that words its
-/// errors; `None` for everything else.
-pub fn change_request(command: &Command) -> Option<(Request, Op)> {
-    Some(match command {
-        Command::AddService(svc) => (Request::new_service(svc), Op::AddService),
-        Command::EditService(svc) => (Request::set_service(svc), Op::EditService),
-        Command::DeleteService(key) => (Request::del_service(key), Op::DeleteService),
-        Command::Clear => (Request::flush(), Op::Flush),
-        Command::AddServer { service, dest } => (Request::new_dest(service, dest), Op::AddDest),
-        Command::EditServer { service, dest } => (Request::set_dest(service, dest), Op::EditDest),
-        Command::DeleteServer { service, dest } => {
-            (Request::del_dest(service, dest), Op::DeleteDest)
-        }
-        Command::Zero(key) => (Request::zero(key.as_ref()), Op::Zero),
-        Command::SetTimeouts(t) => (Request::set_config(t), Op::SetTimeouts),
-        Command::StartDaemon(d) => (Request::new_daemon(d), Op::StartDaemon),
-        Command::StopDaemon { state, syncid } => {
-            let daemon = Daemon {
-                state: *state,
-                mcast_ifn: String::new(),
-                syncid: *syncid,
-                sync_maxlen: 0,
-                mcast_group: None,
-                mcast_port: 0,
-                mcast_ttl: 0,
-            };
-            (Request::del_daemon(&daemon), Op::StopDaemon)
-        }
-        _ => return None,
-    })
-}
-
 /// A change's exit status, printing ipvsadm's message if it failed.
-fn change_status(op: Op, result: Result<(), Error>) -> i32 {
+fn change_status(result: Result<(), Error>) -> i32 {
     match result {
         Ok(()) => 0,
         Err(err) => {
-            eprintln!("{}", message(op, errno_of(&err)));
+            eprintln!("{}", kernel_message(&err));
             255
         }
     }
@@ -205,7 +158,7 @@ fn list_failure(err: &Error) -> Outcome {
 fn each_service(
     ipvs: &mut Ipvs,
     sort: bool,
-    counters: Counters,
+    stats: bool,
     mut each: impl FnMut(&Service, &[Destination]) -> io::Result<()>,
 ) -> io::Result<Result<(), Error>> {
     let mut services = match ipvs.services() {
@@ -217,7 +170,12 @@ fn each_service(
     }
     let mut dests = Vec::new();
     for svc in &services {
-        if let Err(err) = ipvs.destinations_into(&svc.key, counters, &mut dests) {
+        let read = if stats {
+            ipvs.destinations_into(&svc.key, &mut dests)
+        } else {
+            ipvs.destinations_without_stats_into(&svc.key, &mut dests)
+        };
+        if let Err(err) = read {
             return Ok(Err(err));
         }
         if sort {
@@ -303,15 +261,10 @@ fn list(
     if request.json {
         // All or nothing: no document at all when the dump fails.
         let mut table = Vec::new();
-        let collected = each_service(
-            &mut session.ipvs,
-            request.sort,
-            Counters::Read,
-            |svc, dests| {
-                table.push((svc.clone(), dests.to_vec()));
-                Ok(())
-            },
-        )?;
+        let collected = each_service(&mut session.ipvs, request.sort, true, |svc, dests| {
+            table.push((svc.clone(), dests.to_vec()));
+            Ok(())
+        })?;
         return match collected {
             Ok(()) => {
                 views::json::write_services(&mut out, &session.info, &table)?;
@@ -323,14 +276,14 @@ fn list(
     views::list::write_header(&mut out, &session.info)?;
     views::list::write_titles(&mut out, format)?;
     // Only the counter views print them; the rest skip their decoding.
-    let counters = match format {
-        ServiceFormat::Stats | ServiceFormat::Rate => Counters::Read,
+    let stats = match format {
+        ServiceFormat::Stats | ServiceFormat::Rate => true,
         ServiceFormat::Default
         | ServiceFormat::TunInfo
         | ServiceFormat::Thresholds
-        | ServiceFormat::PersistentConn => Counters::Skip,
+        | ServiceFormat::PersistentConn => false,
     };
-    let listed = each_service(&mut session.ipvs, request.sort, counters, |svc, dests| {
+    let listed = each_service(&mut session.ipvs, request.sort, stats, |svc, dests| {
         views::list::write_service(&mut out, svc, dests, &options, &*resolver)
     })?;
     Ok(match listed {
@@ -345,7 +298,7 @@ fn save(
     mut out: &mut dyn Write,
 ) -> io::Result<Outcome> {
     let resolver = resolver(request.numeric);
-    let saved = each_service(&mut session.ipvs, true, Counters::Skip, |svc, dests| {
+    let saved = each_service(&mut session.ipvs, true, false, |svc, dests| {
         views::save::write_service(&mut out, svc, dests, request.numeric, &*resolver)
     })?;
     Ok(match saved {
@@ -387,7 +340,7 @@ fn connections(
 /// errors stop everything, kernel and option errors do not.
 ///
 /// Consecutive plain changes are not sent one by one but queued and sent
-/// pipelined (`Ipvs::apply`); their errors are printed afterwards, in line
+/// pipelined (`Ipvs::execute`); their errors are printed afterwards, in line
 /// order, with the same words. Nothing else can tell the difference,
 /// because the queue is sent and its errors printed ("flushed") before
 /// anything that could observe the kernel or print:
@@ -424,14 +377,16 @@ pub fn restore(
         if words.is_empty() {
             continue;
         }
-        let parsed = args::parse(argv0, &words);
-        if let Some((req, op)) = parsed.as_ref().ok().and_then(change_request) {
-            queue.push(req, op);
-            if queue.ops.len() >= MAX_QUEUED {
-                queue.flush(&mut session.ipvs, &mut status);
+        let parsed = match args::parse(argv0, &words) {
+            Ok(Command::Change(change)) => {
+                queue.changes.push(change);
+                if queue.changes.len() >= MAX_QUEUED {
+                    queue.flush(&mut session.ipvs, &mut status);
+                }
+                continue;
             }
-            continue;
-        }
+            other => other,
+        };
         queue.flush(&mut session.ipvs, &mut status);
         let outcome = match parsed {
             Ok(command) => execute(session, argv0, &command, out, true)?,
@@ -449,44 +404,33 @@ pub fn restore(
 /// Changes queued at most before they are sent.
 const MAX_QUEUED: usize = 8192;
 
-/// Change requests read but not yet sent, with what words their errors.
+/// Changes read but not yet sent.
 #[derive(Default)]
 struct Queue {
-    reqs: Vec<Request>,
-    ops: Vec<Op>,
+    changes: Vec<Change>,
 }
 
 impl Queue {
-    fn push(&mut self, req: Request, op: Op) {
-        self.reqs.push(req);
-        self.ops.push(op);
-    }
-
     /// Sends the queue; prints each failure's message in line order and
     /// sets `status` to the last line's.
     fn flush(&mut self, ipvs: &mut Ipvs, status: &mut i32) {
-        if self.reqs.is_empty() {
+        if self.changes.is_empty() {
             return;
         }
-        let mut results = ipvs.apply(&self.reqs).into_iter();
+        let results = ipvs.execute(&self.changes);
         let mut stderr = io::stderr().lock();
-        for op in &self.ops {
-            // One result per request; were one missing, the line would
-            // count as failed rather than silently pass.
-            let result = results
-                .next()
-                .unwrap_or_else(|| Err(Error::Malformed("no result".into())));
+        // One result per change (`execute` promises it).
+        for result in results {
             *status = match result {
                 Ok(()) => 0,
                 Err(err) => {
                     // ipvsadm's stderr is unbuffered: one write per message.
-                    let _ = writeln!(stderr, "{}", message(*op, errno_of(&err)));
+                    let _ = writeln!(stderr, "{}", kernel_message(&err));
                     255
                 }
             };
         }
-        self.reqs.clear();
-        self.ops.clear();
+        self.changes.clear();
     }
 }
 
@@ -537,12 +481,11 @@ impl Lines {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-    use std::rc::Rc;
+    use std::sync::{Arc, Mutex};
 
-    use ipvsadm::client::{Result as KResult, Transport};
-    use ipvsadm::model::Info;
-    use ipvsadm::wire::Cmd;
+    use ipvs::model::Info;
+    use ipvs::wire::{Cmd, Request};
+    use ipvs::{Failure, Raw, Transport};
 
     use super::*;
 
@@ -556,14 +499,14 @@ mod tests {
     }
 
     #[derive(Clone, Default)]
-    struct Log(Rc<RefCell<Vec<Event>>>);
+    struct Log(Arc<Mutex<Vec<Event>>>);
 
     impl Log {
         fn push(&self, e: Event) {
-            self.0.borrow_mut().push(e);
+            self.0.lock().unwrap().push(e);
         }
         fn take(&self) -> Vec<Event> {
-            std::mem::take(&mut self.0.borrow_mut())
+            std::mem::take(&mut self.0.lock().unwrap())
         }
     }
 
@@ -575,9 +518,9 @@ mod tests {
     }
 
     impl FakeKernel {
-        fn answer(&self, req: &Request) -> KResult<()> {
+        fn answer(&self, req: &Request) -> Raw<()> {
             if self.fail.contains(req) {
-                Err(Error::Kernel(libc::EEXIST))
+                Err(Failure::Kernel(libc::EEXIST))
             } else {
                 Ok(())
             }
@@ -585,15 +528,15 @@ mod tests {
     }
 
     impl Transport for FakeKernel {
-        fn request(&mut self, req: &Request) -> KResult<Vec<Vec<u8>>> {
+        fn request(&mut self, req: &Request) -> Raw<Vec<Vec<u8>>> {
             self.log.push(Event::Do(req.cmd));
             self.answer(req).map(|()| Vec::new())
         }
-        fn dump(&mut self, req: &Request) -> KResult<Vec<Vec<u8>>> {
+        fn dump(&mut self, req: &Request) -> Raw<Vec<Vec<u8>>> {
             self.log.push(Event::Dump(req.cmd));
             Ok(Vec::new())
         }
-        fn batch(&mut self, reqs: &[Request]) -> Vec<KResult<()>> {
+        fn batch(&mut self, reqs: &[Request]) -> Vec<Raw<()>> {
             self.log
                 .push(Event::Batch(reqs.iter().map(|r| r.cmd).collect()));
             reqs.iter().map(|r| self.answer(r)).collect()
@@ -623,8 +566,31 @@ mod tests {
         args::parse("ipvsadm", &words).unwrap()
     }
 
+    /// The request the kernel sees for a change line (what the fake
+    /// kernel is told to refuse).
     fn req(line: &str) -> Request {
-        change_request(&command(line)).unwrap().0
+        let Command::Change(change) = command(line) else {
+            panic!("not a change: {line}");
+        };
+        let seen = Capture::default();
+        let mut ipvs = Ipvs::with_transport(Box::new(seen.clone()));
+        ipvs.change(&change).unwrap();
+        let req = seen.0.lock().unwrap().take();
+        req.expect("one request sent")
+    }
+
+    /// Keeps the last request it was sent.
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Option<Request>>>);
+
+    impl Transport for Capture {
+        fn request(&mut self, req: &Request) -> Raw<Vec<Vec<u8>>> {
+            *self.0.lock().unwrap() = Some(req.clone());
+            Ok(Vec::new())
+        }
+        fn dump(&mut self, _: &Request) -> Raw<Vec<Vec<u8>>> {
+            Ok(Vec::new())
+        }
     }
 
     /// Runs a restore of `pieces`; returns the outcome, stdout and events.

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use crate::model::{Destination, ForwardMethod, Service, ServiceKey, TunnelType};
+use ipvs::model::{Destination, ForwardMethod, Service, ServiceKey, TunnelType};
 
 /// How serious a line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -73,10 +73,10 @@ pub fn service_name(key: &ServiceKey) -> String {
             port,
         } => {
             let p = match protocol {
-                crate::model::Protocol::Tcp => "TCP".to_string(),
-                crate::model::Protocol::Udp => "UDP".to_string(),
-                crate::model::Protocol::Sctp => "SCTP".to_string(),
-                crate::model::Protocol::Other(n) => format!("proto {n}"),
+                ipvs::model::Protocol::Tcp => "TCP".to_string(),
+                ipvs::model::Protocol::Udp => "UDP".to_string(),
+                ipvs::model::Protocol::Sctp => "SCTP".to_string(),
+                ipvs::model::Protocol::Other(n) => format!("proto {n}"),
             };
             format!("{p} {}", addr_port(addr, *port))
         }
@@ -264,7 +264,7 @@ pub fn check(table: &[(Service, Vec<Destination>)], facts: &Facts) -> Vec<Check>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Protocol;
+    use ipvs::model::Protocol;
     use pretty_assertions::assert_eq;
 
     fn svc(vip: &str) -> Service {

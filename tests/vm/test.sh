@@ -10,20 +10,28 @@ cd "$root"
 
 cargo build --release
 
-# Rust integration tests named tests/kernel*.rs run inside the VM: build them
-# (release, so they link like the binary) and collect their executables from
-# cargo's JSON messages.
+# Rust integration tests named tests/kernel*.rs (the command line's) and
+# crates/ipvs/tests/kernel*.rs (the library's, which need its `internals`
+# feature) run inside the VM: build them (release, so they link like the
+# binary) and collect their executables from cargo's JSON messages.
 bins=()
-targets=()
-for f in tests/kernel*.rs; do
-    [ -f "$f" ] && targets+=(--test "$(basename "$f" .rs)")
-done
-if [ ${#targets[@]} -gt 0 ]; then
-    while IFS= read -r exe; do
-        bins+=("$exe")
-    done < <(cargo test --release --no-run --message-format=json "${targets[@]}" |
+kernel_tests() { # DIR: the --test arguments for DIR/kernel*.rs
+    for f in "$1"/kernel*.rs; do
+        [ -f "$f" ] && printf -- '--test\n%s\n' "$(basename "$f" .rs)"
+    done
+}
+collect() { # CARGO-ARGS...: executables of the test targets built
+    cargo test --release --no-run --message-format=json "$@" |
         grep '"reason":"compiler-artifact"' | grep '"kind":\["test"\]' |
-        sed -n 's/.*"executable":"\([^"]*\)".*/\1/p')
+        sed -n 's/.*"executable":"\([^"]*\)".*/\1/p'
+}
+mapfile -t root_targets < <(kernel_tests tests)
+mapfile -t lib_targets < <(kernel_tests crates/ipvs/tests)
+if [ ${#root_targets[@]} -gt 0 ]; then
+    mapfile -t -O "${#bins[@]}" bins < <(collect "${root_targets[@]}")
+fi
+if [ ${#lib_targets[@]} -gt 0 ]; then
+    mapfile -t -O "${#bins[@]}" bins < <(collect -p linux-ipvs --features internals "${lib_targets[@]}")
 fi
 
 # The whole suite takes ~20 minutes on an idle 2-core machine and much

@@ -12,7 +12,7 @@ use std::ffi::{CString, c_char, c_int};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ptr;
 
-use ipvsadm::model::Protocol;
+use ipvs::model::Protocol;
 
 unsafe extern "C" {
     fn gethostbyname2_r(

@@ -22,7 +22,8 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
-use ipvsadm::model::{
+use ipvs::Change;
+use ipvs::model::{
     Daemon, DaemonState, Destination, Family, ForwardMethod, Protocol, Service, ServiceFlags,
     ServiceKey, TUN_FLAG_CSUM, TUN_FLAG_REMCSUM, Timeouts, Tunnel, TunnelType, default_netmask,
 };
@@ -592,13 +593,13 @@ impl<'a> Typed<'a> {
                 service.netmask = self.netmask.unwrap_or(default_netmask(key.family()));
                 service.pe_name = self.pe.filter(|p| !p.is_empty());
                 if self.cmd == Cmd::Add {
-                    Command::AddService(service)
+                    Command::Change(Change::AddService(service))
                 } else {
-                    Command::EditService(service)
+                    Command::Change(Change::EditService(service))
                 }
             }
-            Cmd::Del => Command::DeleteService(need_key()?),
-            Cmd::Flush => Command::Clear,
+            Cmd::Del => Command::Change(Change::DeleteService(need_key()?)),
+            Cmd::Flush => Command::Change(Change::Flush),
             Cmd::AddDest | Cmd::EditDest | Cmd::DelDest => {
                 let service = need_key()?;
                 let real = self.real.ok_or(ParseError::MissingOption {
@@ -608,7 +609,10 @@ impl<'a> Typed<'a> {
                 let fwmark = matches!(service, ServiceKey::Fwmark { .. });
                 let mut dest = Destination::new(real.addr, real.port.unwrap_or(service.port()));
                 if self.cmd == Cmd::DelDest {
-                    return Ok(Command::DeleteServer { service, dest });
+                    return Ok(Command::Change(Change::DeleteDestination {
+                        service,
+                        destination: dest,
+                    }));
                 }
                 let forward = self.forward.unwrap_or(ForwardMethod::Route);
                 if !fwmark && matches!(forward, ForwardMethod::Tunnel | ForwardMethod::Route) {
@@ -635,9 +639,15 @@ impl<'a> Typed<'a> {
                     flags: self.tun_flags,
                 };
                 if self.cmd == Cmd::AddDest {
-                    Command::AddServer { service, dest }
+                    Command::Change(Change::AddDestination {
+                        service,
+                        destination: dest,
+                    })
                 } else {
-                    Command::EditServer { service, dest }
+                    Command::Change(Change::EditDestination {
+                        service,
+                        destination: dest,
+                    })
                 }
             }
             Cmd::List => {
@@ -688,12 +698,12 @@ impl<'a> Typed<'a> {
             }),
             // ipvsadm sends no service for an all-zero address and port
             // (`-Z -t 0.0.0.0`, `-Z -t [::]:0`), which zeroes everything.
-            Cmd::Zero => Command::Zero(key.filter(
+            Cmd::Zero => Command::Change(Change::Zero(key.filter(
                 |k| !matches!(k, ServiceKey::Addr { addr, port: 0, .. } if addr.is_unspecified()),
-            )),
-            Cmd::Set => Command::SetTimeouts(self.timeouts),
+            ))),
+            Cmd::Set => Command::Change(Change::SetTimeouts(self.timeouts)),
             Cmd::Restore => Command::Restore,
-            Cmd::StartDaemon => Command::StartDaemon(Daemon {
+            Cmd::StartDaemon => Command::Change(Change::StartDaemon(Daemon {
                 state: self.state.unwrap_or(DaemonState::Master),
                 mcast_ifn: self
                     .mcast_ifn
@@ -704,11 +714,11 @@ impl<'a> Typed<'a> {
                 mcast_group: self.mcast_group,
                 mcast_port: self.mcast_port.unwrap_or(0),
                 mcast_ttl: self.mcast_ttl.unwrap_or(0),
-            }),
-            Cmd::StopDaemon => Command::StopDaemon {
+            })),
+            Cmd::StopDaemon => Command::Change(Change::StopDaemon {
                 state: self.state.unwrap_or(DaemonState::Master),
                 syncid: self.syncid.unwrap_or(0),
-            },
+            }),
         })
     }
 }

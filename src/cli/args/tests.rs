@@ -3,7 +3,8 @@
 
 use std::net::IpAddr;
 
-use ipvsadm::model::{
+use ipvs::Change;
+use ipvs::model::{
     Daemon, DaemonState, Destination, Family, ForwardMethod, Protocol, Service, ServiceFlags,
     ServiceKey, Timeouts, Tunnel, TunnelType,
 };
@@ -53,16 +54,25 @@ fn tcp(addr: &str, port: u16) -> ServiceKey {
 
 fn service(cmd: Command) -> Service {
     match cmd {
-        Command::AddService(s) | Command::EditService(s) => s,
+        Command::Change(Change::AddService(s)) | Command::Change(Change::EditService(s)) => s,
         other => panic!("not a service command: {other:?}"),
     }
 }
 
 fn dest(cmd: Command) -> (ServiceKey, Destination) {
     match cmd {
-        Command::AddServer { service, dest }
-        | Command::EditServer { service, dest }
-        | Command::DeleteServer { service, dest } => (service, dest),
+        Command::Change(Change::AddDestination {
+            service,
+            destination: dest,
+        })
+        | Command::Change(Change::EditDestination {
+            service,
+            destination: dest,
+        })
+        | Command::Change(Change::DeleteDestination {
+            service,
+            destination: dest,
+        }) => (service, dest),
         other => panic!("not a server command: {other:?}"),
     }
 }
@@ -413,7 +423,10 @@ fn add_and_edit_service_defaults_and_checks() {
     let s = service(ok("-A -t 10.0.0.1:80"));
     assert_eq!(s, Service::new(tcp("10.0.0.1", 80)));
     assert_eq!(s.scheduler, "wlc");
-    assert_eq!(ok("-E -t 10.0.0.1:80"), Command::EditService(s));
+    assert_eq!(
+        ok("-E -t 10.0.0.1:80"),
+        Command::Change(Change::EditService(s))
+    );
     assert_eq!(service(ok("-A -t 10.0.0.1:80 -s ''")).scheduler, "''");
     let empty_sched = ["-A", "-t", "10.0.0.1:80", "-s", ""];
     assert_eq!(
@@ -576,15 +589,15 @@ fn real_servers() {
     assert_eq!((e.weight, e.u_threshold, e.l_threshold), (3, 10, 5));
     assert!(matches!(
         ok("-e -t 10.0.0.1:80 -r 10.0.0.2"),
-        Command::EditServer { .. }
+        Command::Change(Change::EditDestination { .. })
     ));
     let del = ok("-d -t 10.0.0.1:80 -r 10.0.0.2:8080");
     assert_eq!(
         del,
-        Command::DeleteServer {
+        Command::Change(Change::DeleteDestination {
             service: tcp("10.0.0.1", 80),
-            dest: Destination::new(v4("10.0.0.2"), 8080)
-        }
+            destination: Destination::new(v4("10.0.0.2"), 8080)
+        })
     );
     assert_eq!(dest(ok("-d -t 10.0.0.1:80 -r 10.0.0.2")).1.port, 80);
 }
@@ -852,41 +865,42 @@ fn json_goes_with_every_list_view_and_nothing_else() {
 
 #[test]
 fn other_commands() {
-    assert_eq!(ok("-C"), Command::Clear);
+    assert_eq!(ok("-C"), Command::Change(Change::Flush));
     assert_eq!(ok("-R"), Command::Restore);
     assert_eq!(msg("-R foo"), "unexpected argument foo");
     assert_eq!(ok("-S"), Command::Save(SaveRequest { numeric: false }));
     assert_eq!(ok("-S -n"), Command::Save(SaveRequest { numeric: true }));
     assert_eq!(ok("-Sn"), Command::Save(SaveRequest { numeric: true }));
-    assert_eq!(ok("-Z"), Command::Zero(None));
+    assert_eq!(ok("-Z"), Command::Change(Change::Zero(None)));
     // An all-zero address and port means every service, as in ipvsadm.
-    assert_eq!(ok("-Z -t 0.0.0.0"), Command::Zero(None));
-    assert_eq!(ok("-Z -u 0.0.0.0:0"), Command::Zero(None));
-    assert_eq!(ok("-Z -t [::]:0"), Command::Zero(None));
+    assert_eq!(ok("-Z -t 0.0.0.0"), Command::Change(Change::Zero(None)));
+    assert_eq!(ok("-Z -u 0.0.0.0:0"), Command::Change(Change::Zero(None)));
+    assert_eq!(ok("-Z -t [::]:0"), Command::Change(Change::Zero(None)));
     assert_eq!(
         ok("-Z -t 0.0.0.0:80"),
-        Command::Zero(Some(tcp("0.0.0.0", 80)))
+        Command::Change(Change::Zero(Some(tcp("0.0.0.0", 80))))
     );
     assert_eq!(
         ok("-Z -f 3"),
-        Command::Zero(Some(ServiceKey::Fwmark {
+        Command::Change(Change::Zero(Some(ServiceKey::Fwmark {
             mark: 3,
             family: Family::Inet
-        }))
+        })))
     );
     assert_eq!(
         ok("-D -t 10.0.0.1:80"),
-        Command::DeleteService(tcp("10.0.0.1", 80))
+        Command::Change(Change::DeleteService(tcp("10.0.0.1", 80)))
     );
     assert_eq!(
         ok("--delete-service -t 10.0.0.1"),
-        Command::DeleteService(tcp("10.0.0.1", 0))
+        Command::Change(Change::DeleteService(tcp("10.0.0.1", 0)))
     );
 }
 
 #[test]
 fn set_timeouts() {
-    let t = |tcp, tcp_fin, udp| Command::SetTimeouts(Timeouts { tcp, tcp_fin, udp });
+    let t =
+        |tcp, tcp_fin, udp| Command::Change(Change::SetTimeouts(Timeouts { tcp, tcp_fin, udp }));
     assert_eq!(ok("--set 900 120 300"), t(900, 120, 300));
     assert_eq!(ok("--set 0 0 0"), t(0, 0, 0));
     assert_eq!(ok("--set 2678400 +1 0"), t(2678400, 1, 0));
@@ -912,7 +926,7 @@ fn set_timeouts() {
 fn daemons() {
     assert_eq!(
         ok("--start-daemon master"),
-        Command::StartDaemon(Daemon {
+        Command::Change(Change::StartDaemon(Daemon {
             state: DaemonState::Master,
             mcast_ifn: "eth0".into(),
             syncid: 0,
@@ -920,14 +934,14 @@ fn daemons() {
             mcast_group: None,
             mcast_port: 0,
             mcast_ttl: 0,
-        })
+        }))
     );
     assert_eq!(
         ok(
             "--start-daemon=backup --mcast-interface abcdefghijklmnopq --syncid 5 \
             --mcast-group ff02::8 --mcast-port 8849 --mcast-ttl 2 --sync-maxlen 65507"
         ),
-        Command::StartDaemon(Daemon {
+        Command::Change(Change::StartDaemon(Daemon {
             state: DaemonState::Backup,
             mcast_ifn: "abcdefghijklmno".into(),
             syncid: 5,
@@ -935,21 +949,21 @@ fn daemons() {
             mcast_group: Some(v6("ff02::8")),
             mcast_port: 8849,
             mcast_ttl: 2,
-        })
+        }))
     );
     assert_eq!(
         ok("--stop-daemon backup --syncid 3"),
-        Command::StopDaemon {
+        Command::Change(Change::StopDaemon {
             state: DaemonState::Backup,
             syncid: 3
-        }
+        })
     );
     assert_eq!(
         ok("--stop-daemon master"),
-        Command::StopDaemon {
+        Command::Change(Change::StopDaemon {
             state: DaemonState::Master,
             syncid: 0
-        }
+        })
     );
     let m = |line: &str, text: &str| assert_eq!(fails(line), (text.into(), 2), "{line}");
     m(

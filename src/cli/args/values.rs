@@ -5,7 +5,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipvsadm::model::{Protocol, ServiceFlags};
+use ipvs::model::{Protocol, ServiceFlags};
 
 use super::error::ParseError;
 use super::lookup;

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use ipvsadm::model::{Daemon, Timeouts};
+use ipvs::model::{Daemon, Timeouts};
 
 use super::names::ntop;
 
@@ -46,7 +46,7 @@ pub fn write_daemons(out: &mut impl Write, daemons: &[Daemon]) -> io::Result<()>
 mod tests {
     use super::*;
     use crate::cli::views::fixtures::text;
-    use ipvsadm::model::DaemonState;
+    use ipvs::model::DaemonState;
     use pretty_assertions::assert_eq;
 
     #[test]

@@ -11,7 +11,7 @@ use std::fmt;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipvsadm::model::Protocol;
+use ipvs::model::Protocol;
 
 use super::names::{Resolver, addr_port};
 

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ipvsadm::model::{Destination, Family, Protocol, Service, ServiceKey};
+use ipvs::model::{Destination, Family, Protocol, Service, ServiceKey};
 
 /// A service on `addr:port` (`addr` in text) for `protocol`.
 pub fn service(protocol: Protocol, addr: &str, port: u16) -> Service {

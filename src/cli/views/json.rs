@@ -19,7 +19,7 @@
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipvsadm::model::{
+use ipvs::model::{
     Daemon, Destination, Family, ForwardMethod, Info, Protocol, Service, ServiceFlags, ServiceKey,
     Stats, Timeouts, TunnelType,
 };
@@ -406,7 +406,7 @@ pub fn write_connections(out: &mut impl Write, content: &str) -> Result<(), Conn
 mod tests {
     use super::*;
     use crate::cli::views::fixtures::text;
-    use ipvsadm::model::{DaemonState, TUN_FLAG_CSUM, TUN_FLAG_REMCSUM, Tunnel};
+    use ipvs::model::{DaemonState, TUN_FLAG_CSUM, TUN_FLAG_REMCSUM, Tunnel};
     use pretty_assertions::assert_eq;
 
     const INFO: Info = Info {

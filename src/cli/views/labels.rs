@@ -3,7 +3,7 @@
 
 use std::net::Ipv4Addr;
 
-use ipvsadm::model::{
+use ipvs::model::{
     Destination, Family, ForwardMethod, Service, ServiceFlags, TUN_FLAG_CSUM, TUN_FLAG_REMCSUM,
     TunnelType, default_netmask,
 };

@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 use std::net::IpAddr;
 
-use ipvsadm::model::{Destination, Info, Protocol, Service, ServiceFlags, ServiceKey};
+use ipvs::model::{Destination, Info, Protocol, Service, ServiceFlags, ServiceKey};
 
 use super::labels::{forward_name, netmask_text, sched_flag_names, tunnel_info};
 use super::names::{Resolver, addr_port, cut};
@@ -91,7 +91,7 @@ pub(super) fn protocol_of(svc: &Service) -> Option<Protocol> {
 pub fn service_label(svc: &Service, numeric: bool, resolver: &dyn Resolver) -> String {
     match svc.key {
         ServiceKey::Fwmark { mark, family } => {
-            if family == ipvsadm::model::Family::Inet6 {
+            if family == ipvs::model::Family::Inet6 {
                 format!("FWM  {mark} IPv6")
             } else {
                 format!("FWM  {mark}")
@@ -280,7 +280,7 @@ mod tests {
     use super::*;
     use crate::cli::views::fixtures::{dest, fwm, service as with_proto, tcp};
     use crate::cli::views::names::{FakeResolver, NoNames};
-    use ipvsadm::model::{Family, ForwardMethod, Stats, TUN_FLAG_CSUM, Tunnel, TunnelType};
+    use ipvs::model::{Family, ForwardMethod, Stats, TUN_FLAG_CSUM, Tunnel, TunnelType};
     use pretty_assertions::assert_eq;
 
     fn opts(format: ServiceFormat) -> ListOptions {

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::ffi::{CStr, c_char, c_int};
 use std::net::{IpAddr, Ipv6Addr};
 
-use ipvsadm::model::Protocol;
+use ipvs::model::Protocol;
 
 use super::text;
 

@@ -7,7 +7,7 @@
 
 use std::io::{self, Write};
 
-use ipvsadm::model::{
+use ipvs::model::{
     Destination, Family, ForwardMethod, Protocol, Service, ServiceFlags, ServiceKey,
 };
 
@@ -109,7 +109,7 @@ mod tests {
     use super::*;
     use crate::cli::views::fixtures::{dest, fwm, service as svc};
     use crate::cli::views::names::{FakeResolver, NoNames};
-    use ipvsadm::model::{TUN_FLAG_CSUM, TUN_FLAG_REMCSUM, Tunnel, TunnelType};
+    use ipvs::model::{TUN_FLAG_CSUM, TUN_FLAG_REMCSUM, Tunnel, TunnelType};
     use pretty_assertions::assert_eq;
 
     fn save(s: &Service, dests: &[Destination]) -> String {

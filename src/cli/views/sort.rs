@@ -10,7 +10,7 @@
 
 use std::net::IpAddr;
 
-use ipvsadm::model::{Destination, Service, ServiceKey};
+use ipvs::model::{Destination, Service, ServiceKey};
 
 /// Sort services the way `ipvsadm -L`/`-S` does (libipvs `ipvs_cmp_services`).
 pub fn services(list: &mut [Service]) {
@@ -82,7 +82,7 @@ pub fn compare_services(a: &Service, b: &Service) -> i32 {
     if r != 0 {
         return r;
     }
-    let r = compare_addrs(&aa, &ab, a.key.family() == ipvsadm::model::Family::Inet6);
+    let r = compare_addrs(&aa, &ab, a.key.family() == ipvs::model::Family::Inet6);
     if r != 0 {
         return r;
     }
@@ -156,7 +156,7 @@ fn apply_permutation<T>(list: &mut [T], mut order: Vec<usize>) {
 mod tests {
     use super::*;
     use crate::cli::views::fixtures::{self, dest, tcp};
-    use ipvsadm::model::{Family, Protocol};
+    use ipvs::model::{Family, Protocol};
     use pretty_assertions::assert_eq;
 
     fn udp(addr: &str, port: u16) -> Service {

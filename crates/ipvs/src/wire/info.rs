@@ -4,21 +4,22 @@
 //! info attributes are their own namespace, timeouts reuse the top-level
 //! `CmdAttr` numbers 4–6.
 
-use crate::client::Error;
+use super::DecodeError;
 use crate::model::{Info, Timeouts};
 
 use super::attr::{AttrWriter, attrs, malformed};
 use super::cmd::CmdAttr;
 
-#[neli::neli_enum(serialized_type = "u16")]
-pub enum InfoAttr {
-    Unspec = 0,
-    Version = 1,
-    ConnTabSize = 2,
+kernel_numbers! {
+    pub enum InfoAttr: u16 {
+        Unspec = 0,
+        Version = 1,
+        ConnTabSize = 2,
+    }
 }
 
 /// Reads the attributes of a SET_INFO reply.
-pub fn decode_info(top: &[u8]) -> Result<Info, Error> {
+pub fn decode_info(top: &[u8]) -> Result<Info, DecodeError> {
     let (mut version, mut size) = (None, None);
     for a in attrs(top) {
         let a = a?;
@@ -42,7 +43,7 @@ pub fn encode_timeouts(w: &mut AttrWriter, t: &Timeouts) {
 }
 
 /// Reads GET_CONFIG's reply; a missing timeout reads as 0.
-pub fn decode_timeouts(top: &[u8]) -> Result<Timeouts, Error> {
+pub fn decode_timeouts(top: &[u8]) -> Result<Timeouts, DecodeError> {
     let mut t = Timeouts::default();
     for a in attrs(top) {
         let a = a?;

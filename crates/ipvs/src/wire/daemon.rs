@@ -7,22 +7,23 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::client::Error;
+use super::DecodeError;
 use crate::model::{Daemon, DaemonState};
 
 use super::attr::{Attr, AttrWriter, attrs, malformed};
 
-#[neli::neli_enum(serialized_type = "u16")]
-pub enum DaemonAttr {
-    Unspec = 0,
-    State = 1,
-    McastIfn = 2,
-    SyncId = 3,
-    SyncMaxlen = 4,
-    McastGroup = 5,
-    McastGroup6 = 6,
-    McastPort = 7,
-    McastTtl = 8,
+kernel_numbers! {
+    pub enum DaemonAttr: u16 {
+        Unspec = 0,
+        State = 1,
+        McastIfn = 2,
+        SyncId = 3,
+        SyncMaxlen = 4,
+        McastGroup = 5,
+        McastGroup6 = 6,
+        McastPort = 7,
+        McastTtl = 8,
+    }
 }
 
 /// NEW_DAEMON's nest in ipvsadm's order: STATE, MCAST_IFN, SYNC_ID, then
@@ -53,18 +54,18 @@ pub fn encode_daemon(w: &mut AttrWriter, d: &Daemon) {
 
 /// DEL_DAEMON's nest, as ipvsadm sends it: STATE, an empty MCAST_IFN (the
 /// kernel requires the attribute but ignores it here) and SYNC_ID.
-pub fn encode_daemon_stop(w: &mut AttrWriter, d: &Daemon) {
-    w.u32(DaemonAttr::State, d.state.raw())
+pub fn encode_daemon_stop(w: &mut AttrWriter, state: DaemonState, syncid: u32) {
+    w.u32(DaemonAttr::State, state.raw())
         .cstr(DaemonAttr::McastIfn, "")
-        .u32(DaemonAttr::SyncId, d.syncid);
+        .u32(DaemonAttr::SyncId, syncid);
 }
 
-fn need<'a>(a: Option<Attr<'a>>, what: &str) -> Result<Attr<'a>, Error> {
+fn need<'a>(a: Option<Attr<'a>>, what: &str) -> Result<Attr<'a>, DecodeError> {
     a.ok_or_else(|| malformed(format!("daemon without {what}")))
 }
 
 /// Reads one DAEMON nest of a GET_DAEMON reply.
-pub fn decode_daemon(nest: &[u8]) -> Result<Daemon, Error> {
+pub fn decode_daemon(nest: &[u8]) -> Result<Daemon, DecodeError> {
     let mut found: [Option<Attr<'_>>; 9] = [None; 9];
     for a in attrs(nest) {
         let a = a?;
@@ -175,7 +176,8 @@ mod tests {
     #[test]
     fn stop_sends_empty_interface() {
         let mut w = AttrWriter::new();
-        encode_daemon_stop(&mut w, &master());
+        let d = master();
+        encode_daemon_stop(&mut w, d.state, d.syncid);
         let b = w.into_bytes();
         assert_eq!(&b[8..16], &[5, 0, 2, 0, 0, 0, 0, 0]);
         assert_eq!(b.len(), 24);
@@ -214,7 +216,7 @@ mod tests {
             .u32(DaemonAttr::SyncId, 1);
         assert!(matches!(
             decode_daemon(&w.into_bytes()),
-            Err(Error::Malformed(_))
+            Err(DecodeError { .. })
         ));
         let mut w = AttrWriter::new();
         encode_daemon(&mut w, &master());

@@ -13,7 +13,10 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::client::Error;
+/// Bytes from the kernel that do not decode: what was wrong with them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DecodeError(pub(crate) String);
 
 /// `NLA_F_NESTED`: set on the nests we send, like libnl does; the kernel's
 /// replies leave it off, so the reader ignores it.
@@ -164,8 +167,8 @@ pub fn attrs(buf: &[u8]) -> AttrIter<'_> {
 #[inline]
 pub fn each_attr<'a>(
     mut rest: &'a [u8],
-    mut each: impl FnMut(Attr<'a>) -> Result<(), Error>,
-) -> Result<(), Error> {
+    mut each: impl FnMut(Attr<'a>) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
     while let Some((attr, next)) = split_first(rest).map_err(bad_length)? {
         each(attr)?;
         rest = next;
@@ -208,7 +211,7 @@ pub struct AttrIter<'a> {
 }
 
 impl<'a> Iterator for AttrIter<'a> {
-    type Item = Result<Attr<'a>, Error>;
+    type Item = Result<Attr<'a>, DecodeError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         match split_first(self.rest) {
@@ -225,8 +228,8 @@ impl<'a> Iterator for AttrIter<'a> {
     }
 }
 
-pub fn malformed(what: impl Into<String>) -> Error {
-    Error::Malformed(what.into())
+pub fn malformed(what: impl Into<String>) -> DecodeError {
+    DecodeError(what.into())
 }
 
 // The error paths of the readers, kept out of line: the readers run for
@@ -234,13 +237,13 @@ pub fn malformed(what: impl Into<String>) -> Error {
 // formatting code inlined into them made each several times longer.
 #[cold]
 #[inline(never)]
-fn bad_length(BadLength { kind, len }: BadLength) -> Error {
+fn bad_length(BadLength { kind, len }: BadLength) -> DecodeError {
     malformed(format!("attribute {kind} has length {len}"))
 }
 
 #[cold]
 #[inline(never)]
-fn bad_size(kind: u16, got: usize, expected: usize) -> Error {
+fn bad_size(kind: u16, got: usize, expected: usize) -> DecodeError {
     malformed(format!(
         "attribute {kind} has {got} bytes, expected {expected}"
     ))
@@ -249,33 +252,33 @@ fn bad_size(kind: u16, got: usize, expected: usize) -> Error {
 /// Typed readers of attribute payloads. Each checks the length exactly
 /// (the kernel sends fixed sizes), so a wrong-sized payload is `Malformed`.
 impl Attr<'_> {
-    fn fixed<const N: usize>(&self) -> Result<[u8; N], Error> {
+    fn fixed<const N: usize>(&self) -> Result<[u8; N], DecodeError> {
         <[u8; N]>::try_from(self.payload).map_err(|_| bad_size(self.kind, self.payload.len(), N))
     }
 
-    pub fn u8(&self) -> Result<u8, Error> {
+    pub fn u8(&self) -> Result<u8, DecodeError> {
         Ok(self.fixed::<1>()?[0])
     }
 
-    pub fn u16(&self) -> Result<u16, Error> {
+    pub fn u16(&self) -> Result<u16, DecodeError> {
         Ok(u16::from_ne_bytes(self.fixed()?))
     }
 
-    pub fn be16(&self) -> Result<u16, Error> {
+    pub fn be16(&self) -> Result<u16, DecodeError> {
         Ok(u16::from_be_bytes(self.fixed()?))
     }
 
-    pub fn u32(&self) -> Result<u32, Error> {
+    pub fn u32(&self) -> Result<u32, DecodeError> {
         Ok(u32::from_ne_bytes(self.fixed()?))
     }
 
-    pub fn u64(&self) -> Result<u64, Error> {
+    pub fn u64(&self) -> Result<u64, DecodeError> {
         Ok(u64::from_ne_bytes(self.fixed()?))
     }
 
     /// A NUL-terminated string; text after the first NUL is ignored, and a
     /// missing NUL is tolerated (the text is then the whole payload).
-    pub fn cstr(&self) -> Result<String, Error> {
+    pub fn cstr(&self) -> Result<String, DecodeError> {
         let end = self
             .payload
             .iter()
@@ -286,7 +289,7 @@ impl Attr<'_> {
     }
 
     /// The 16-byte `nf_inet_addr`, read as the given family.
-    pub fn inet_addr(&self, family: crate::model::Family) -> Result<IpAddr, Error> {
+    pub fn inet_addr(&self, family: crate::model::Family) -> Result<IpAddr, DecodeError> {
         let raw: [u8; 16] = self.fixed()?;
         Ok(match family {
             crate::model::Family::Inet => IpAddr::V4(Ipv4Addr::new(raw[0], raw[1], raw[2], raw[3])),

@@ -4,30 +4,31 @@
 //! address family travels in ADDR_FAMILY (kernel >= 3.18) and defaults to
 //! the service's, so decoding needs the service family as a fallback.
 
-use crate::client::Error;
+use super::DecodeError;
 use crate::model::{Destination, Family, ForwardMethod, Stats, Tunnel, TunnelType};
 
 use super::attr::{AttrWriter, each_attr, malformed};
 use super::stats;
 
-#[neli::neli_enum(serialized_type = "u16")]
-pub enum DestAttr {
-    Unspec = 0,
-    Addr = 1,
-    Port = 2,
-    FwdMethod = 3,
-    Weight = 4,
-    UThresh = 5,
-    LThresh = 6,
-    ActiveConns = 7,
-    InactConns = 8,
-    PersistConns = 9,
-    Stats = 10,
-    AddrFamily = 11,
-    Stats64 = 12,
-    TunType = 13,
-    TunPort = 14,
-    TunFlags = 15,
+kernel_numbers! {
+    pub enum DestAttr: u16 {
+        Unspec = 0,
+        Addr = 1,
+        Port = 2,
+        FwdMethod = 3,
+        Weight = 4,
+        UThresh = 5,
+        LThresh = 6,
+        ActiveConns = 7,
+        InactConns = 8,
+        PersistConns = 9,
+        Stats = 10,
+        AddrFamily = 11,
+        Stats64 = 12,
+        TunType = 13,
+        TunPort = 14,
+        TunFlags = 15,
+    }
 }
 
 /// The nest as ipvsadm 1.31 sends it for NEW/SET/DEL_DEST: always all ten
@@ -55,7 +56,7 @@ pub enum Counters {
     Skip,
 }
 
-fn need<T>(v: Option<T>, what: &str) -> Result<T, Error> {
+fn need<T>(v: Option<T>, what: &str) -> Result<T, DecodeError> {
     v.ok_or_else(|| malformed(format!("destination without {what}")))
 }
 
@@ -70,7 +71,7 @@ pub fn decode_dest(
     nest: &[u8],
     service_family: Family,
     counters: Counters,
-) -> Result<Destination, Error> {
+) -> Result<Destination, DecodeError> {
     let mut addr = None;
     let mut family = service_family;
     let (mut port, mut forward, mut weight) = (None, None, None);
@@ -263,7 +264,7 @@ pub(crate) mod tests {
         }
         assert!(matches!(
             decode_dest(&[], Family::Inet, Counters::Skip),
-            Err(Error::Malformed(_))
+            Err(DecodeError { .. })
         ));
     }
 }

@@ -39,7 +39,7 @@
 use std::io;
 
 use super::socket::{self, F_ACK, F_REQUEST, HDR_LEN, NLMSG_ERROR};
-use super::{Error, Result};
+use super::{Failure, Raw};
 use crate::wire::Request;
 
 /// What the batch sender needs from a socket; the real one is
@@ -117,7 +117,7 @@ pub fn run(
     seq: &mut u32,
     limits: Limits,
     reqs: &[Request],
-) -> Vec<Result<()>> {
+) -> Vec<Raw<()>> {
     let mut results = Vec::with_capacity(reqs.len());
     let mut buf = Vec::new();
     let mut start = 0;
@@ -159,14 +159,14 @@ fn collect_chunk(
     buf: &[u8],
     first: u32,
     n: usize,
-    results: &mut Vec<Result<()>>,
+    results: &mut Vec<Raw<()>>,
 ) {
     if let Err(e) = link.send(buf) {
         // Nothing of the datagram reached the kernel.
         results.extend((0..n).map(|_| Err(copy_io(&e))));
         return;
     }
-    let mut got: Vec<Option<Result<()>>> = (0..n).map(|_| None).collect();
+    let mut got: Vec<Option<Raw<()>>> = (0..n).map(|_| None).collect();
     let mut missing = n;
     let mut overrun = false;
     while missing > 0 {
@@ -179,8 +179,10 @@ fn collect_chunk(
                 }
                 got[i] = Some(match m.code() {
                     Some(0) => Ok(()),
-                    Some(code) => Err(Error::Kernel(code.wrapping_neg())),
-                    None => Err(Error::Malformed("short netlink error message".into())),
+                    Some(code) => Err(Failure::Kernel(code.wrapping_neg())),
+                    None => Err(Failure::Malformed(crate::wire::malformed(
+                        "short netlink error message",
+                    ))),
                 });
                 missing -= 1;
             }
@@ -198,15 +200,13 @@ fn collect_chunk(
             }
         }
     }
-    results.extend(
-        got.into_iter().map(|g| {
-            g.unwrap_or_else(|| Err(Error::Io(io::Error::from_raw_os_error(libc::ENOBUFS))))
-        }),
-    );
+    results.extend(got.into_iter().map(|g| {
+        g.unwrap_or_else(|| Err(Failure::Io(io::Error::from_raw_os_error(libc::ENOBUFS))))
+    }));
 }
 
-fn copy_io(e: &io::Error) -> Error {
-    Error::Io(match e.raw_os_error() {
+fn copy_io(e: &io::Error) -> Failure {
+    Failure::Io(match e.raw_os_error() {
         Some(code) => io::Error::from_raw_os_error(code),
         None => io::Error::new(e.kind(), e.to_string()),
     })
@@ -303,13 +303,13 @@ mod tests {
         }
     }
 
-    fn errnos(results: &[Result<()>]) -> Vec<i32> {
+    fn errnos(results: &[Raw<()>]) -> Vec<i32> {
         results
             .iter()
             .map(|r| match r {
                 Ok(()) => 0,
-                Err(Error::Kernel(e)) => *e,
-                Err(Error::Io(e)) => 1000 + e.raw_os_error().unwrap_or(0),
+                Err(Failure::Kernel(e)) => *e,
+                Err(Failure::Io(e)) => 1000 + e.raw_os_error().unwrap_or(0),
                 Err(_) => -1,
             })
             .collect()

@@ -6,7 +6,7 @@
 //! (family id, flags, sequence number) belongs to the transport in
 //! `client`, so that a later batch sender can stamp many requests itself.
 
-use crate::client::Error;
+use super::DecodeError;
 
 use super::attr::{self, Attr, malformed};
 
@@ -15,40 +15,42 @@ pub const GENL_VERSION: u8 = 1;
 /// Name of the generic-netlink family.
 pub const FAMILY_NAME: &str = "IPVS";
 
-/// IPVS commands (`IPVS_CMD_*`).
-#[neli::neli_enum(serialized_type = "u8")]
-pub enum Cmd {
-    Unspec = 0,
-    NewService = 1,
-    SetService = 2,
-    DelService = 3,
-    GetService = 4,
-    NewDest = 5,
-    SetDest = 6,
-    DelDest = 7,
-    GetDest = 8,
-    NewDaemon = 9,
-    DelDaemon = 10,
-    GetDaemon = 11,
-    /// libipvs calls it SET_TIMEOUT.
-    SetConfig = 12,
-    GetConfig = 13,
-    SetInfo = 14,
-    GetInfo = 15,
-    Zero = 16,
-    Flush = 17,
+kernel_numbers! {
+    /// IPVS commands (`IPVS_CMD_*`).
+    pub enum Cmd: u8 {
+        Unspec = 0,
+        NewService = 1,
+        SetService = 2,
+        DelService = 3,
+        GetService = 4,
+        NewDest = 5,
+        SetDest = 6,
+        DelDest = 7,
+        GetDest = 8,
+        NewDaemon = 9,
+        DelDaemon = 10,
+        GetDaemon = 11,
+        /// libipvs calls it SET_TIMEOUT.
+        SetConfig = 12,
+        GetConfig = 13,
+        SetInfo = 14,
+        GetInfo = 15,
+        Zero = 16,
+        Flush = 17,
+    }
 }
 
-/// Top-level attributes of every IPVS message (`IPVS_CMD_ATTR_*`).
-#[neli::neli_enum(serialized_type = "u16")]
-pub enum CmdAttr {
-    Unspec = 0,
-    Service = 1,
-    Dest = 2,
-    Daemon = 3,
-    TimeoutTcp = 4,
-    TimeoutTcpFin = 5,
-    TimeoutUdp = 6,
+kernel_numbers! {
+    /// Top-level attributes of every IPVS message (`IPVS_CMD_ATTR_*`).
+    pub enum CmdAttr: u16 {
+        Unspec = 0,
+        Service = 1,
+        Dest = 2,
+        Daemon = 3,
+        TimeoutTcp = 4,
+        TimeoutTcpFin = 5,
+        TimeoutUdp = 6,
+    }
 }
 
 /// One request: a command and its already-encoded attributes.
@@ -70,7 +72,7 @@ impl Request {
     }
 
     /// The inverse of `encode`, for tests and fake transports.
-    pub fn decode(body: &[u8]) -> Result<Request, Error> {
+    pub fn decode(body: &[u8]) -> Result<Request, DecodeError> {
         let reply = Reply::parse(body)?;
         Ok(Request {
             cmd: reply.cmd,
@@ -88,7 +90,7 @@ pub struct Reply<'a> {
 
 impl<'a> Reply<'a> {
     /// Splits a generic-netlink payload into command and attributes.
-    pub fn parse(body: &'a [u8]) -> Result<Reply<'a>, Error> {
+    pub fn parse(body: &'a [u8]) -> Result<Reply<'a>, DecodeError> {
         match body {
             [cmd, _version, _r1, _r2, attrs @ ..] => Ok(Reply {
                 cmd: Cmd::from(*cmd),
@@ -102,7 +104,7 @@ impl<'a> Reply<'a> {
     }
 
     /// Fails unless the reply carries the expected command.
-    pub fn expect(self, cmd: Cmd) -> Result<Reply<'a>, Error> {
+    pub fn expect(self, cmd: Cmd) -> Result<Reply<'a>, DecodeError> {
         if self.cmd == cmd {
             Ok(self)
         } else {
@@ -114,14 +116,14 @@ impl<'a> Reply<'a> {
     }
 
     /// The top-level attributes, failing on the first malformed one.
-    pub fn attrs(&self) -> Result<Vec<Attr<'a>>, Error> {
+    pub fn attrs(&self) -> Result<Vec<Attr<'a>>, DecodeError> {
         attr::attrs(self.attrs).collect()
     }
 
     /// The payload of the top-level nest `kind`, if present.
     /// (The last one wins, as in the kernel's own parser; read without
     /// collecting, as this runs once per dumped destination.)
-    pub fn nest(&self, kind: CmdAttr) -> Result<Option<&'a [u8]>, Error> {
+    pub fn nest(&self, kind: CmdAttr) -> Result<Option<&'a [u8]>, DecodeError> {
         let kind = u16::from(kind);
         let mut found = None;
         for a in attr::attrs(self.attrs) {
@@ -150,7 +152,7 @@ mod tests {
 
     #[test]
     fn short_payload_is_malformed() {
-        assert!(matches!(Reply::parse(&[1, 1, 0]), Err(Error::Malformed(_))));
+        assert!(matches!(Reply::parse(&[1, 1, 0]), Err(DecodeError { .. })));
         assert!(Reply::parse(&[]).is_err());
     }
 

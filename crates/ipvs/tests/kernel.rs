@@ -10,11 +10,11 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipvsadm::client::{Error, Ipvs};
-use ipvsadm::model::{
+use ipvs::model::{
     Daemon, DaemonState, Destination, Family, ForwardMethod, Protocol, Service, ServiceFlags,
     ServiceKey, Stats, TUN_FLAG_CSUM, TUN_FLAG_REMCSUM, Timeouts, Tunnel, TunnelType,
 };
+use ipvs::{Error, Failure, Ipvs};
 
 fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(a, b, c, d))
@@ -40,7 +40,7 @@ fn fresh() -> Ipvs {
 
 fn errno<T: std::fmt::Debug>(r: Result<T, Error>) -> i32 {
     match r {
-        Err(Error::Kernel(e)) => e,
+        Err(err) if matches!(err.failure(), Failure::Kernel(_)) => err.errno().unwrap(),
         other => panic!("expected a kernel error, got {other:?}"),
     }
 }
@@ -363,7 +363,7 @@ fn daemon(state: DaemonState, ifn: &str, syncid: u32) -> Daemon {
 fn daemons_start_list_stop() {
     let mut ipvs = fresh();
     for d in ipvs.daemons().unwrap() {
-        ipvs.stop_daemon(&d).unwrap();
+        ipvs.stop_daemon(d.state, d.syncid).unwrap();
     }
     assert_eq!(ipvs.daemons().unwrap(), vec![]);
 
@@ -390,9 +390,12 @@ fn daemons_start_list_stop() {
     assert!(m.sync_maxlen > 0);
     assert_eq!(listed[1], backup);
 
-    ipvs.stop_daemon(&master).unwrap();
-    assert_eq!(errno(ipvs.stop_daemon(&master)), libc::ESRCH);
-    ipvs.stop_daemon(&backup).unwrap();
+    ipvs.stop_daemon(master.state, master.syncid).unwrap();
+    assert_eq!(
+        errno(ipvs.stop_daemon(master.state, master.syncid)),
+        libc::ESRCH
+    );
+    ipvs.stop_daemon(backup.state, backup.syncid).unwrap();
     assert_eq!(ipvs.daemons().unwrap(), vec![]);
 
     assert_eq!(
@@ -414,7 +417,7 @@ fn daemons_start_list_stop() {
         Ok(()) => {
             let listed = ipvs.daemons().unwrap();
             assert_eq!(listed[0].mcast_group, master6.mcast_group);
-            ipvs.stop_daemon(&master6).unwrap();
+            ipvs.stop_daemon(master6.state, master6.syncid).unwrap();
         }
         // lo may lack IPv6 multicast in a minimal VM; report, don't fail.
         Err(e) => eprintln!("IPv6 sync group on lo not available: {e}"),
@@ -442,7 +445,8 @@ fn no_module() {
     if std::env::var_os("IPVS_TEST_NO_MODULE").is_none() {
         return;
     }
-    assert!(matches!(Ipvs::connect(), Err(Error::FamilyNotFound)));
+    let err = Ipvs::connect().err().expect("no IPVS family");
+    assert!(matches!(err.failure(), Failure::FamilyNotFound), "{err}");
 }
 
 /// Destination dumps read in buffers of the kernel's NLMSG_GOODSIZE (a
@@ -451,8 +455,8 @@ fn no_module() {
 #[test]
 #[ignore]
 fn destination_dumps_survive_short_reads() {
-    use ipvsadm::client::{NetlinkTransport, Transport};
-    use ipvsadm::wire::Request;
+    use ipvs::wire::Request;
+    use ipvs::{NetlinkTransport, Transport};
 
     let mut ipvs = fresh();
     let svc = Service::new(key(Protocol::Tcp, v4(10, 0, 3, 1), 80));
@@ -479,7 +483,7 @@ fn destination_dumps_survive_short_reads() {
     // Too small: the dump says so, and the reads grow.
     t.set_dest_read_size(512);
     let cut = t.dump_each(&Request::get_dests(&svc.key), &mut |_| Ok(()));
-    assert!(matches!(cut, Err(Error::Truncated)), "{cut:?}");
+    assert!(matches!(cut, Err(Failure::Truncated)), "{cut:?}");
     assert!(t.dest_read_size() >= 4096);
 
     // Through `Ipvs`, the repeat is invisible.

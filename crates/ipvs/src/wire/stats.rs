@@ -7,26 +7,27 @@
 //! otherwise; ipvsadm 1.31 read STATS64 with 32-bit getters for
 //! destinations (defect D2), which we deliberately do not copy.
 
-use crate::client::Error;
+use super::DecodeError;
 use crate::model::Stats;
 
 use super::attr::each_attr;
 
-#[neli::neli_enum(serialized_type = "u16")]
-pub enum StatsAttr {
-    Unspec = 0,
-    Conns = 1,
-    Inpkts = 2,
-    Outpkts = 3,
-    Inbytes = 4,
-    Outbytes = 5,
-    Cps = 6,
-    Inpps = 7,
-    Outpps = 8,
-    Inbps = 9,
-    Outbps = 10,
-    /// Alignment filler of STATS64 (`nla_put_u64_64bit`); no content.
-    Pad = 11,
+kernel_numbers! {
+    pub enum StatsAttr: u16 {
+        Unspec = 0,
+        Conns = 1,
+        Inpkts = 2,
+        Outpkts = 3,
+        Inbytes = 4,
+        Outbytes = 5,
+        Cps = 6,
+        Inpps = 7,
+        Outpps = 8,
+        Inbps = 9,
+        Outbps = 10,
+        /// Alignment filler of STATS64 (`nla_put_u64_64bit`); no content.
+        Pad = 11,
+    }
 }
 
 /// Reads a STATS or STATS64 nest. Absent counters stay 0; a counter is
@@ -35,7 +36,7 @@ pub enum StatsAttr {
 /// Indexed by attribute number rather than matched through `StatsAttr`:
 /// a counter listing runs this once per real server, and the plain table
 /// took about a third fewer instructions (issue 7).
-pub fn decode_stats(nest: &[u8]) -> Result<Stats, Error> {
+pub fn decode_stats(nest: &[u8]) -> Result<Stats, DecodeError> {
     // IPVS_STATS_ATTR_CONNS (1) to _OUTBPS (10), in `StatsAttr`'s order.
     const FIRST: usize = 1;
     const LAST: usize = 10;
@@ -65,7 +66,7 @@ pub fn decode_stats(nest: &[u8]) -> Result<Stats, Error> {
 }
 
 /// Picks the 64-bit nest when both are present.
-pub fn decode_either(stats64: Option<&[u8]>, stats: Option<&[u8]>) -> Result<Stats, Error> {
+pub fn decode_either(stats64: Option<&[u8]>, stats: Option<&[u8]>) -> Result<Stats, DecodeError> {
     match (stats64, stats) {
         (Some(n), _) | (None, Some(n)) => decode_stats(n),
         (None, None) => Ok(Stats::default()),
@@ -150,7 +151,7 @@ mod tests {
         w.u16(StatsAttr::Conns, 1);
         assert!(matches!(
             decode_stats(&w.into_bytes()),
-            Err(Error::Malformed(_))
+            Err(DecodeError { .. })
         ));
     }
 }

@@ -15,26 +15,29 @@ mod socket;
 
 pub use batch::{Limits, ack_cost};
 
-use crate::model::{Daemon, Destination, Info, Service, ServiceKey, Timeouts};
-use crate::wire::{self, Counters, Request};
+use crate::change::Change;
+use crate::model::{Daemon, DaemonState, Destination, Info, Service, ServiceKey, Timeouts};
+use crate::wire::{self, Counters, DecodeError, Request};
 
 use socket::{DUMP_SLOT, F_ACK, F_DUMP, F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_MIN_TYPE};
 
-/// Why a kernel operation failed.
+/// What went wrong underneath an operation: the kernel's answer, the
+/// socket, or bytes that did not decode.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+#[non_exhaustive]
+pub enum Failure {
     /// The `IPVS` generic-netlink family is not registered (no ip_vs module).
     #[error("IPVS generic netlink family not found")]
     FamilyNotFound,
     /// The kernel answered with an error; the value is the positive errno.
-    #[error("kernel error {0}")]
+    #[error("{}", std::io::Error::from_raw_os_error(*.0))]
     Kernel(i32),
     /// A socket-level failure.
     #[error("netlink socket: {0}")]
     Io(#[from] std::io::Error),
     /// A reply we could not decode.
     #[error("malformed reply: {0}")]
-    Malformed(String),
+    Malformed(#[from] DecodeError),
     /// A dump reply was longer than the read buffer and was cut. The
     /// transport reads with larger buffers from then on, so repeating the
     /// dump works ([`Ipvs`] does so by itself).
@@ -42,29 +45,121 @@ pub enum Error {
     Truncated,
 }
 
+impl Failure {
+    /// The errno this failure carries: the kernel's, or the socket's.
+    pub fn errno(&self) -> Option<i32> {
+        match self {
+            Failure::Kernel(errno) => Some(*errno),
+            Failure::Io(err) => err.raw_os_error(),
+            _ => None,
+        }
+    }
+}
+
+/// The IPVS operation an [`Error`] happened in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Opening the socket and resolving the `IPVS` family.
+    Connect,
+    GetInfo,
+    AddService,
+    EditService,
+    DeleteService,
+    Flush,
+    ListServices,
+    GetService,
+    ListDestinations,
+    AddDestination,
+    EditDestination,
+    DeleteDestination,
+    Zero,
+    GetTimeouts,
+    SetTimeouts,
+    ListDaemons,
+    StartDaemon,
+    StopDaemon,
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Operation::Connect => "connecting to IPVS",
+            Operation::GetInfo => "reading the IPVS version",
+            Operation::AddService => "adding a service",
+            Operation::EditService => "editing a service",
+            Operation::DeleteService => "deleting a service",
+            Operation::Flush => "flushing the table",
+            Operation::ListServices => "listing services",
+            Operation::GetService => "reading a service",
+            Operation::ListDestinations => "listing real servers",
+            Operation::AddDestination => "adding a real server",
+            Operation::EditDestination => "editing a real server",
+            Operation::DeleteDestination => "deleting a real server",
+            Operation::Zero => "zeroing counters",
+            Operation::GetTimeouts => "reading the timeouts",
+            Operation::SetTimeouts => "setting the timeouts",
+            Operation::ListDaemons => "listing sync daemons",
+            Operation::StartDaemon => "starting a sync daemon",
+            Operation::StopDaemon => "stopping a sync daemon",
+        })
+    }
+}
+
+/// Why a kernel operation failed: the operation, and what went wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{operation}: {failure}")]
+pub struct Error {
+    operation: Operation,
+    failure: Failure,
+}
+
+impl Error {
+    /// An error of `operation` (for transports and tests outside the crate).
+    pub fn new(operation: Operation, failure: Failure) -> Error {
+        Error { operation, failure }
+    }
+
+    /// The operation that failed.
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    /// What went wrong.
+    pub fn failure(&self) -> &Failure {
+        &self.failure
+    }
+
+    /// The errno, if the kernel or the socket gave one.
+    pub fn errno(&self) -> Option<i32> {
+        self.failure.errno()
+    }
+}
+
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// A transport's result: the failure without the operation, which the
+/// [`Ipvs`] method that called it adds.
+pub type Raw<T> = std::result::Result<T, Failure>;
 
 /// Moves IPVS request bodies to the kernel and reply bodies back. Bodies
 /// are generic-netlink payloads: the 4-byte genl header and attributes.
-pub trait Transport {
+/// `Send`, so that an [`Ipvs`] can move to another thread.
+pub trait Transport: Send {
     /// Sends `req` with `NLM_F_REQUEST | NLM_F_ACK` and waits for its ack;
     /// returns the bodies of any replies that came before it (GET_INFO,
     /// GET_CONFIG and GET_SERVICE answer that way). A kernel error reply
-    /// becomes `Error::Kernel(errno)`.
-    fn request(&mut self, req: &Request) -> Result<Vec<Vec<u8>>>;
+    /// becomes `Failure::Kernel(errno)`.
+    fn request(&mut self, req: &Request) -> Raw<Vec<Vec<u8>>>;
 
     /// Sends `req` as a dump and returns every reply body, in kernel order,
     /// up to `NLMSG_DONE`.
-    fn dump(&mut self, req: &Request) -> Result<Vec<Vec<u8>>>;
+    fn dump(&mut self, req: &Request) -> Raw<Vec<Vec<u8>>>;
 
     /// Like `dump`, but hands each reply body to `each` as it is read
     /// instead of collecting copies; stops at the first error `each`
     /// returns (the rest of the dump is still read and dropped).
-    fn dump_each(
-        &mut self,
-        req: &Request,
-        each: &mut dyn FnMut(&[u8]) -> Result<()>,
-    ) -> Result<()> {
+    fn dump_each(&mut self, req: &Request, each: &mut dyn FnMut(&[u8]) -> Raw<()>) -> Raw<()> {
         self.dump(req)?.iter().try_for_each(|b| each(b))
     }
 
@@ -72,7 +167,7 @@ pub trait Transport {
     /// each ack before the next: the kernel still runs them in order, and
     /// the results come back one per request, in order. Replies other than
     /// acks are not expected (change requests have none).
-    fn batch(&mut self, reqs: &[Request]) -> Vec<Result<()>> {
+    fn batch(&mut self, reqs: &[Request]) -> Vec<Raw<()>> {
         reqs.iter().map(|r| self.request(r).map(drop)).collect()
     }
 }
@@ -156,7 +251,7 @@ fn dest_slot() -> usize {
 impl NetlinkTransport {
     /// Opens the socket and resolves the `IPVS` family. Resolving asks
     /// nlctrl, which also makes the kernel try to autoload ip_vs.
-    pub fn connect() -> Result<NetlinkTransport> {
+    pub fn connect() -> Raw<NetlinkTransport> {
         let mut t = NetlinkTransport {
             sock: socket::Socket::open()?,
             dest_sock: None,
@@ -184,13 +279,13 @@ impl NetlinkTransport {
 
     /// Sets the read size of destination dumps (at least 256 bytes, so
     /// that NLMSG_DONE and error replies always fit). Replies longer than
-    /// it make that dump fail with `Error::Truncated` and the size grow to
+    /// it make that dump fail with `Failure::Truncated` and the size grow to
     /// a page. For tests of that path.
     pub fn set_dest_read_size(&mut self, bytes: usize) {
         self.dest_slot = bytes.max(256);
     }
 
-    fn resolve_family(&mut self, name: &str) -> Result<u16> {
+    fn resolve_family(&mut self, name: &str) -> Raw<u16> {
         let mut w = wire::AttrWriter::new();
         w.cstr(CTRL_ATTR_FAMILY_NAME, name);
         let body = [&[CTRL_CMD_GETFAMILY, 2, 0, 0][..], &w.into_bytes()].concat();
@@ -208,14 +303,14 @@ impl NetlinkTransport {
         });
         match got {
             // nlctrl answers ENOENT for a family it does not know.
-            Err(Error::Kernel(libc::ENOENT)) => Err(Error::FamilyNotFound),
+            Err(Failure::Kernel(libc::ENOENT)) => Err(Failure::FamilyNotFound),
             Err(e) => Err(e),
-            Ok(()) => id.ok_or(Error::FamilyNotFound),
+            Ok(()) => id.ok_or(Failure::FamilyNotFound),
         }
     }
 
     /// Sends one message and returns its sequence number.
-    fn send(&mut self, nl_type: u16, flags: u16, body: &[u8]) -> Result<u32> {
+    fn send(&mut self, nl_type: u16, flags: u16, body: &[u8]) -> Raw<u32> {
         self.seq = self.seq.wrapping_add(1);
         self.tx.clear();
         socket::frame(&mut self.tx, nl_type, flags, self.seq, &[body]);
@@ -231,7 +326,7 @@ impl NetlinkTransport {
         }
     }
 
-    fn send_request(&mut self, req: &Request, flags: u16, line: Line) -> Result<u32> {
+    fn send_request(&mut self, req: &Request, flags: u16, line: Line) -> Raw<u32> {
         self.seq = self.seq.wrapping_add(1);
         self.tx.clear();
         let genl = [u8::from(req.cmd), wire::GENL_VERSION, 0, 0];
@@ -254,18 +349,13 @@ impl NetlinkTransport {
     /// for other sequence numbers are left over from an earlier request
     /// that failed half-way; they are skipped. After an error from `each`
     /// the rest is still read, so the socket stays in step.
-    fn collect(
-        &mut self,
-        seq: u32,
-        line: Line,
-        each: &mut dyn FnMut(&[u8]) -> Result<()>,
-    ) -> Result<()> {
+    fn collect(&mut self, seq: u32, line: Line, each: &mut dyn FnMut(&[u8]) -> Raw<()>) -> Raw<()> {
         let (sock, slot) = self.line(line);
         let mut outcome = Ok(());
         loop {
             let got = sock.recv(slot, REPLY_SLOTS, false)?;
             if got.cut() && outcome.is_ok() {
-                outcome = Err(Error::Truncated);
+                outcome = Err(Failure::Truncated);
             }
             for d in got.datagrams() {
                 for m in socket::messages(d) {
@@ -274,7 +364,7 @@ impl NetlinkTransport {
                     let m = match m {
                         Ok(m) => m,
                         Err(_) if got.cut() => break,
-                        Err(e) => return Err(Error::Malformed(e)),
+                        Err(e) => return Err(Failure::Malformed(wire::malformed(e))),
                     };
                     if m.seq != seq {
                         continue;
@@ -283,7 +373,7 @@ impl NetlinkTransport {
                         NLMSG_ERROR | NLMSG_DONE => {
                             let code = m.code().unwrap_or(0);
                             return if code != 0 {
-                                Err(Error::Kernel(code.wrapping_neg()))
+                                Err(Failure::Kernel(code.wrapping_neg()))
                             } else {
                                 outcome
                             };
@@ -309,7 +399,7 @@ impl NetlinkTransport {
 }
 
 impl Transport for NetlinkTransport {
-    fn request(&mut self, req: &Request) -> Result<Vec<Vec<u8>>> {
+    fn request(&mut self, req: &Request) -> Raw<Vec<Vec<u8>>> {
         let seq = self.send_request(req, F_REQUEST | F_ACK, Line::Main)?;
         let mut bodies = Vec::new();
         self.collect(seq, Line::Main, &mut |b| {
@@ -319,7 +409,7 @@ impl Transport for NetlinkTransport {
         Ok(bodies)
     }
 
-    fn dump(&mut self, req: &Request) -> Result<Vec<Vec<u8>>> {
+    fn dump(&mut self, req: &Request) -> Raw<Vec<Vec<u8>>> {
         let mut bodies = Vec::new();
         self.dump_each(req, &mut |b| {
             bodies.push(b.to_vec());
@@ -328,11 +418,7 @@ impl Transport for NetlinkTransport {
         Ok(bodies)
     }
 
-    fn dump_each(
-        &mut self,
-        req: &Request,
-        each: &mut dyn FnMut(&[u8]) -> Result<()>,
-    ) -> Result<()> {
+    fn dump_each(&mut self, req: &Request, each: &mut dyn FnMut(&[u8]) -> Raw<()>) -> Raw<()> {
         // ipvsadm also sets ACK on dumps; the kernel sends no ack after a
         // successful dump, only an error reply if the dump cannot start.
         let line = if req.cmd == wire::Cmd::GetDest {
@@ -345,82 +431,133 @@ impl Transport for NetlinkTransport {
         };
         let seq = self.send_request(req, F_REQUEST | F_ACK | F_DUMP, line)?;
         let dumped = self.collect(seq, line, each);
-        if matches!(dumped, Err(Error::Truncated)) && line == Line::Dests {
+        if matches!(dumped, Err(Failure::Truncated)) && line == Line::Dests {
             self.dest_slot = self.dest_slot.max(page_slot());
         }
         dumped
     }
 
-    fn batch(&mut self, reqs: &[Request]) -> Vec<Result<()>> {
+    fn batch(&mut self, reqs: &[Request]) -> Vec<Raw<()>> {
         let limits = self.batch_limits();
         batch::run(&mut self.sock, self.family, &mut self.seq, limits, reqs)
     }
 }
 
-/// A connection to the kernel's IPVS.
+/// A connection to the kernel's IPVS: one socket, one family lookup.
+///
+/// `Send`: it can be opened on one thread and used on another (one thread
+/// at a time). The socket belongs to the network namespace of the thread
+/// that opened it, for its whole life ([`Ipvs::connect_in`]).
 pub struct Ipvs {
     transport: Box<dyn Transport>,
 }
 
 impl Ipvs {
     /// Opens one socket and resolves the family once; every method reuses
-    /// both. Without ip_vs: `Error::FamilyNotFound`.
+    /// both. Without ip_vs: [`Failure::FamilyNotFound`].
     pub fn connect() -> Result<Ipvs> {
-        Ok(Ipvs::with_transport(Box::new(NetlinkTransport::connect()?)))
+        let transport =
+            NetlinkTransport::connect().map_err(|f| Error::new(Operation::Connect, f))?;
+        Ok(Ipvs::with_transport(Box::new(transport)))
     }
 
-    /// An `Ipvs` over any transport (tests use a fake one).
+    /// An `Ipvs` over any transport (tests fake the kernel with one).
+    #[cfg(any(test, feature = "internals"))]
     pub fn with_transport(transport: Box<dyn Transport>) -> Ipvs {
         Ipvs { transport }
     }
 
-    /// Any change request (built with `wire::Request`'s constructors),
-    /// sent on its own; its replies, if any, are dropped.
-    pub fn change(&mut self, req: &Request) -> Result<()> {
-        self.transport.request(req).map(drop)
+    #[cfg(not(any(test, feature = "internals")))]
+    fn with_transport(transport: Box<dyn Transport>) -> Ipvs {
+        Ipvs { transport }
     }
 
     /// A "do" whose replies we do not need.
-    fn act(&mut self, req: Request) -> Result<()> {
-        self.transport.request(&req).map(drop)
+    fn act(&mut self, op: Operation, req: &Request) -> Result<()> {
+        self.transport
+            .request(req)
+            .map(drop)
+            .map_err(|f| Error::new(op, f))
     }
 
     /// A "do" that must answer with exactly one reply before its ack.
-    fn ask<T>(&mut self, req: Request, decode: impl Fn(&[u8]) -> Result<T>) -> Result<T> {
-        let replies = self.transport.request(&req)?;
+    fn ask<T>(
+        &mut self,
+        op: Operation,
+        req: Request,
+        decode: impl Fn(&[u8]) -> std::result::Result<T, DecodeError>,
+    ) -> Result<T> {
+        let replies = self
+            .transport
+            .request(&req)
+            .map_err(|f| Error::new(op, f))?;
         match replies.as_slice() {
-            [one] => decode(one),
-            other => Err(Error::Malformed(format!(
-                "{:?}: {} replies, expected 1",
-                req.cmd,
-                other.len()
-            ))),
+            [one] => decode(one).map_err(|e| Error::new(op, e.into())),
+            other => Err(Error::new(
+                op,
+                Failure::Malformed(wire::malformed(format!(
+                    "{} replies, expected 1",
+                    other.len()
+                ))),
+            )),
         }
+    }
+
+    /// Makes one change, as one request on its own.
+    pub fn change(&mut self, change: &Change) -> Result<()> {
+        self.act(change.operation(), &change.request())
+    }
+
+    /// Makes many changes, pipelined: the kernel runs them in order,
+    /// exactly as if each were sent after the previous one's ack (a failed
+    /// change does not stop the ones after it); one result per change.
+    pub fn execute(&mut self, changes: &[Change]) -> Vec<Result<()>> {
+        let reqs: Vec<Request> = changes.iter().map(Change::request).collect();
+        let results = self.transport.batch(&reqs);
+        let mut ops = changes.iter().map(Change::operation);
+        let mut results: Vec<Result<()>> = results
+            .into_iter()
+            .zip(&mut ops)
+            .map(|(r, op)| r.map_err(|f| Error::new(op, f)))
+            .collect();
+        // One result per change, whatever the transport did; a missing one
+        // counts as failed rather than silently passing.
+        results.extend(ops.map(|op| {
+            Err(Error::new(
+                op,
+                Failure::Malformed(wire::malformed("no result from the transport")),
+            ))
+        }));
+        results
     }
 
     /// GET_INFO: IPVS version and connection table size.
     pub fn info(&mut self) -> Result<Info> {
-        self.ask(Request::get_info(), wire::decode_info_reply)
+        self.ask(
+            Operation::GetInfo,
+            Request::get_info(),
+            wire::decode_info_reply,
+        )
     }
 
     /// NEW_SERVICE.
     pub fn add_service(&mut self, svc: &Service) -> Result<()> {
-        self.act(Request::new_service(svc))
+        self.act(Operation::AddService, &Request::new_service(svc))
     }
 
     /// SET_SERVICE: replaces scheduler, flags, timeout, netmask and PE.
     pub fn edit_service(&mut self, svc: &Service) -> Result<()> {
-        self.act(Request::set_service(svc))
+        self.act(Operation::EditService, &Request::set_service(svc))
     }
 
     /// DEL_SERVICE.
     pub fn delete_service(&mut self, key: &ServiceKey) -> Result<()> {
-        self.act(Request::del_service(key))
+        self.act(Operation::DeleteService, &Request::del_service(key))
     }
 
     /// FLUSH: removes every service (and so every destination).
     pub fn flush(&mut self) -> Result<()> {
-        self.act(Request::flush())
+        self.act(Operation::Flush, &Request::flush())
     }
 
     /// GET_SERVICE dump, in kernel order.
@@ -430,27 +567,51 @@ impl Ipvs {
             .dump_each(&Request::get_services(), &mut |b| {
                 services.push(wire::decode_service_reply(b)?);
                 Ok(())
-            })?;
+            })
+            .map_err(|f| Error::new(Operation::ListServices, f))?;
         Ok(services)
     }
 
-    /// GET_SERVICE for one service; `Kernel(ESRCH)` when it does not exist.
+    /// GET_SERVICE for one service; a `Kernel(ESRCH)` failure when it does
+    /// not exist.
     pub fn service(&mut self, key: &ServiceKey) -> Result<Service> {
-        self.ask(Request::get_service(key), wire::decode_service_reply)
+        self.ask(
+            Operation::GetService,
+            Request::get_service(key),
+            wire::decode_service_reply,
+        )
     }
 
     /// GET_DEST dump, in kernel order (newest first). An unknown service
     /// gives an empty list, not an error.
     pub fn destinations(&mut self, key: &ServiceKey) -> Result<Vec<Destination>> {
         let mut dests = Vec::new();
-        self.destinations_into(key, Counters::Read, &mut dests)?;
+        self.destinations_into(key, &mut dests)?;
         Ok(dests)
     }
 
     /// Like [`Ipvs::destinations`], into `out` (cleared first), so that a
-    /// walk over every service can reuse one buffer; with
-    /// `Counters::Skip` their `stats` stay zero.
+    /// walk over every service can reuse one buffer.
     pub fn destinations_into(
+        &mut self,
+        key: &ServiceKey,
+        out: &mut Vec<Destination>,
+    ) -> Result<()> {
+        self.dump_destinations(key, Counters::Read, out)
+    }
+
+    /// Like [`Ipvs::destinations_into`], but the counters and rates are
+    /// not read (their `stats` stay zero): more than half of each reply,
+    /// skipped by a view that does not show them.
+    pub fn destinations_without_stats_into(
+        &mut self,
+        key: &ServiceKey,
+        out: &mut Vec<Destination>,
+    ) -> Result<()> {
+        self.dump_destinations(key, Counters::Skip, out)
+    }
+
+    fn dump_destinations(
         &mut self,
         key: &ServiceKey,
         counters: Counters,
@@ -467,74 +628,74 @@ impl Ipvs {
         };
         match dump(out) {
             // Once, with the larger reads the transport has switched to.
-            Err(Error::Truncated) => dump(out),
+            Err(Failure::Truncated) => dump(out),
             done => done,
         }
-    }
-
-    /// Many change requests (built with `wire::Request`'s constructors),
-    /// pipelined: the kernel runs them in order, exactly as if each were
-    /// sent after the previous one's ack; one result per request.
-    pub fn apply(&mut self, reqs: &[Request]) -> Vec<Result<()>> {
-        self.transport.batch(reqs)
+        .map_err(|f| Error::new(Operation::ListDestinations, f))
     }
 
     /// NEW_DEST.
     pub fn add_destination(&mut self, svc: &ServiceKey, dest: &Destination) -> Result<()> {
-        self.act(Request::new_dest(svc, dest))
+        self.act(Operation::AddDestination, &Request::new_dest(svc, dest))
     }
 
     /// SET_DEST: replaces forwarding, weight, thresholds and tunnel.
     pub fn edit_destination(&mut self, svc: &ServiceKey, dest: &Destination) -> Result<()> {
-        self.act(Request::set_dest(svc, dest))
+        self.act(Operation::EditDestination, &Request::set_dest(svc, dest))
     }
 
-    /// DEL_DEST (only address and port matter).
+    /// DEL_DEST (only address and port matter to the kernel).
     pub fn delete_destination(&mut self, svc: &ServiceKey, dest: &Destination) -> Result<()> {
-        self.act(Request::del_dest(svc, dest))
+        self.act(Operation::DeleteDestination, &Request::del_dest(svc, dest))
     }
 
     /// ZERO: one service's counters, or all with `None`.
     pub fn zero(&mut self, key: Option<&ServiceKey>) -> Result<()> {
-        self.act(Request::zero(key))
+        self.act(Operation::Zero, &Request::zero(key))
     }
 
     /// GET_CONFIG: the tcp / tcpfin / udp timeouts.
     pub fn timeouts(&mut self) -> Result<Timeouts> {
-        self.ask(Request::get_config(), wire::decode_timeouts_reply)
+        self.ask(
+            Operation::GetTimeouts,
+            Request::get_config(),
+            wire::decode_timeouts_reply,
+        )
     }
 
     /// SET_CONFIG; a 0 field leaves that timeout unchanged.
     pub fn set_timeouts(&mut self, t: &Timeouts) -> Result<()> {
-        self.act(Request::set_config(t))
+        self.act(Operation::SetTimeouts, &Request::set_config(t))
     }
 
     /// GET_DAEMON dump: the running sync daemons, master first.
     pub fn daemons(&mut self) -> Result<Vec<Daemon>> {
+        let op = Operation::ListDaemons;
         self.transport
-            .dump(&Request::get_daemons())?
+            .dump(&Request::get_daemons())
+            .map_err(|f| Error::new(op, f))?
             .iter()
-            .map(|b| wire::decode_daemon_reply(b))
+            .map(|b| wire::decode_daemon_reply(b).map_err(|e| Error::new(op, e.into())))
             .collect()
     }
 
     /// NEW_DAEMON.
     pub fn start_daemon(&mut self, d: &Daemon) -> Result<()> {
-        self.act(Request::new_daemon(d))
+        self.act(Operation::StartDaemon, &Request::new_daemon(d))
     }
 
-    /// DEL_DAEMON: only `state` (and `syncid`, sent like ipvsadm) matter.
-    pub fn stop_daemon(&mut self, d: &Daemon) -> Result<()> {
-        self.act(Request::del_daemon(d))
+    /// DEL_DAEMON: stops the daemon of `state` (`syncid` is sent too, as
+    /// ipvsadm does; the kernel ignores it).
+    pub fn stop_daemon(&mut self, state: DaemonState, syncid: u32) -> Result<()> {
+        self.act(Operation::StopDaemon, &Request::del_daemon(state, syncid))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
     use std::collections::VecDeque;
     use std::net::{IpAddr, Ipv4Addr};
-    use std::rc::Rc;
+    use std::sync::{Arc, Mutex};
 
     use super::*;
     use crate::model::{DaemonState, Protocol};
@@ -550,32 +711,32 @@ mod tests {
     #[derive(Default)]
     struct Fake {
         sent: Vec<(Call, Request)>,
-        answers: VecDeque<Result<Vec<Vec<u8>>>>,
+        answers: VecDeque<Raw<Vec<Vec<u8>>>>,
     }
 
     #[derive(Clone, Default)]
-    struct Shared(Rc<RefCell<Fake>>);
+    struct Shared(Arc<Mutex<Fake>>);
 
     impl Shared {
-        fn answer(&self, a: Result<Vec<Vec<u8>>>) -> &Self {
-            self.0.borrow_mut().answers.push_back(a);
+        fn answer(&self, a: Raw<Vec<Vec<u8>>>) -> &Self {
+            self.0.lock().unwrap().answers.push_back(a);
             self
         }
         fn sent(&self) -> Vec<(Call, Request)> {
-            self.0.borrow().sent.clone()
+            self.0.lock().unwrap().sent.clone()
         }
-        fn next(&self, call: Call, req: &Request) -> Result<Vec<Vec<u8>>> {
-            let mut f = self.0.borrow_mut();
+        fn next(&self, call: Call, req: &Request) -> Raw<Vec<Vec<u8>>> {
+            let mut f = self.0.lock().unwrap();
             f.sent.push((call, req.clone()));
             f.answers.pop_front().unwrap_or(Ok(Vec::new()))
         }
     }
 
     impl Transport for Shared {
-        fn request(&mut self, req: &Request) -> Result<Vec<Vec<u8>>> {
+        fn request(&mut self, req: &Request) -> Raw<Vec<Vec<u8>>> {
             self.next(Call::Do, req)
         }
-        fn dump(&mut self, req: &Request) -> Result<Vec<Vec<u8>>> {
+        fn dump(&mut self, req: &Request) -> Raw<Vec<Vec<u8>>> {
             self.next(Call::Dump, req)
         }
     }
@@ -628,7 +789,7 @@ mod tests {
         ipvs.zero(Some(&key())).unwrap();
         ipvs.set_timeouts(&Timeouts::default()).unwrap();
         ipvs.start_daemon(&daemon).unwrap();
-        ipvs.stop_daemon(&daemon).unwrap();
+        ipvs.stop_daemon(daemon.state, daemon.syncid).unwrap();
         let cmds: Vec<(Call, Cmd)> = fake.sent().into_iter().map(|(c, r)| (c, r.cmd)).collect();
         use Call::Do;
         assert_eq!(
@@ -655,16 +816,18 @@ mod tests {
     #[test]
     fn kernel_errors_pass_through() {
         let (mut ipvs, fake) = ipvs();
-        fake.answer(Err(Error::Kernel(libc::EEXIST)));
-        assert!(matches!(
-            ipvs.add_service(&Service::new(key())),
-            Err(Error::Kernel(libc::EEXIST))
-        ));
-        fake.answer(Err(Error::Kernel(libc::ESRCH)));
-        assert!(matches!(
-            ipvs.service(&key()),
-            Err(Error::Kernel(libc::ESRCH))
-        ));
+        fake.answer(Err(Failure::Kernel(libc::EEXIST)));
+        let err = ipvs.add_service(&Service::new(key())).unwrap_err();
+        assert_eq!(err.operation(), Operation::AddService);
+        assert_eq!(err.errno(), Some(libc::EEXIST));
+        assert_eq!(
+            err.to_string(),
+            "adding a service: File exists (os error 17)"
+        );
+        fake.answer(Err(Failure::Kernel(libc::ESRCH)));
+        let err = ipvs.service(&key()).unwrap_err();
+        assert_eq!(err.operation(), Operation::GetService);
+        assert!(matches!(err.failure(), Failure::Kernel(libc::ESRCH)));
     }
 
     #[test]
@@ -696,7 +859,8 @@ mod tests {
             }
         );
         // An ack without the reply is malformed, not a panic.
-        assert!(matches!(ipvs.info(), Err(Error::Malformed(_))));
+        let err = ipvs.info().unwrap_err();
+        assert!(matches!(err.failure(), Failure::Malformed(_)), "{err}");
         let sent = fake.sent();
         assert_eq!(sent[0], (Call::Do, Request::get_info()));
         assert_eq!(sent[1], (Call::Do, Request::get_config()));
@@ -740,6 +904,8 @@ mod tests {
 
         // One bad reply spoils the dump with Malformed.
         fake.answer(Ok(vec![svc_body(&a), vec![1, 1, 0, 0, 3, 0]]));
-        assert!(matches!(ipvs.services(), Err(Error::Malformed(_))));
+        let err = ipvs.services().unwrap_err();
+        assert_eq!(err.operation(), Operation::ListServices);
+        assert!(matches!(err.failure(), Failure::Malformed(_)), "{err}");
     }
 }

@@ -7,27 +7,28 @@
 //! for IPv4 its four bytes are the mask octets in network order, because
 //! ipvsadm stores an `in_addr` there and sends it as a "u32".
 
-use crate::client::Error;
+use super::DecodeError;
 use crate::model::{Family, Protocol, Service, ServiceFlags, ServiceKey};
 
 use super::attr::{Attr, AttrWriter, attrs, malformed};
 use super::stats;
 
-#[neli::neli_enum(serialized_type = "u16")]
-pub enum SvcAttr {
-    Unspec = 0,
-    Af = 1,
-    Protocol = 2,
-    Addr = 3,
-    Port = 4,
-    Fwmark = 5,
-    SchedName = 6,
-    Flags = 7,
-    Timeout = 8,
-    Netmask = 9,
-    Stats = 10,
-    PeName = 11,
-    Stats64 = 12,
+kernel_numbers! {
+    pub enum SvcAttr: u16 {
+        Unspec = 0,
+        Af = 1,
+        Protocol = 2,
+        Addr = 3,
+        Port = 4,
+        Fwmark = 5,
+        SchedName = 6,
+        Flags = 7,
+        Timeout = 8,
+        Netmask = 9,
+        Stats = 10,
+        PeName = 11,
+        Stats64 = 12,
+    }
 }
 
 /// The mask ipvsadm always sends with FLAGS: replace every bit.
@@ -92,12 +93,12 @@ pub fn key_only_service(key: &ServiceKey) -> Service {
     }
 }
 
-fn need<'a>(a: Option<Attr<'a>>, what: &str) -> Result<Attr<'a>, Error> {
+fn need<'a>(a: Option<Attr<'a>>, what: &str) -> Result<Attr<'a>, DecodeError> {
     a.ok_or_else(|| malformed(format!("service without {what}")))
 }
 
 /// Reads a SERVICE nest from a kernel reply.
-pub fn decode_service(nest: &[u8]) -> Result<Service, Error> {
+pub fn decode_service(nest: &[u8]) -> Result<Service, DecodeError> {
     let mut found: [Option<Attr<'_>>; 13] = [None; 13];
     for a in attrs(nest) {
         let a = a?;
@@ -328,7 +329,7 @@ pub(crate) mod tests {
         // Drop the first attribute (AF).
         assert!(matches!(
             decode_service(&good[8..]),
-            Err(Error::Malformed(_))
+            Err(DecodeError { .. })
         ));
         // Unknown family.
         let mut bad_af = good.clone();

@@ -436,10 +436,7 @@ fn config_and_daemon_requests_match_ipvsadm() {
     same(Request::new_daemon(&backup()), START_BACKUP);
     same(Request::get_daemons(), GET_DAEMONS);
     // ipvsadm --stop-daemon master (no --syncid given: 0).
-    same(
-        Request::del_daemon(&daemon(DaemonState::Master, 0)),
-        STOP_MASTER,
-    );
+    same(Request::del_daemon(DaemonState::Master, 0), STOP_MASTER);
 }
 
 /// What the kernel lists: our values plus the HASHED flag.

@@ -5,8 +5,8 @@
 //! comparisons with the reference stay meaningful; replies are read the
 //! way libipvs reads them, minus its 32-bit truncation of counters.
 
-use crate::client::Error;
-use crate::model::{Daemon, Destination, Family, Info, Service, ServiceKey, Timeouts};
+use super::DecodeError;
+use crate::model::{Daemon, DaemonState, Destination, Family, Info, Service, ServiceKey, Timeouts};
 
 use super::attr::{AttrWriter, malformed};
 use super::cmd::{Cmd, CmdAttr, Reply, Request};
@@ -119,21 +119,23 @@ impl Request {
         })
     }
 
-    pub fn del_daemon(d: &Daemon) -> Request {
+    pub fn del_daemon(state: DaemonState, syncid: u32) -> Request {
         with(Cmd::DelDaemon, |w| {
-            w.nest(CmdAttr::Daemon, |n| daemon::encode_daemon_stop(n, d));
+            w.nest(CmdAttr::Daemon, |n| {
+                daemon::encode_daemon_stop(n, state, syncid)
+            });
         })
     }
 }
 
-fn nest<'a>(reply: &Reply<'a>, kind: CmdAttr) -> Result<&'a [u8], Error> {
+fn nest<'a>(reply: &Reply<'a>, kind: CmdAttr) -> Result<&'a [u8], DecodeError> {
     reply
         .nest(kind)?
         .ok_or_else(|| malformed(format!("{:?} reply without {kind:?}", reply.cmd)))
 }
 
 /// One GET_SERVICE reply (NEW_SERVICE with a SERVICE nest).
-pub fn decode_service_reply(body: &[u8]) -> Result<Service, Error> {
+pub fn decode_service_reply(body: &[u8]) -> Result<Service, DecodeError> {
     let reply = Reply::parse(body)?.expect(Cmd::NewService)?;
     service::decode_service(nest(&reply, CmdAttr::Service)?)
 }
@@ -143,25 +145,25 @@ pub fn decode_dest_reply(
     body: &[u8],
     service_family: Family,
     counters: Counters,
-) -> Result<Destination, Error> {
+) -> Result<Destination, DecodeError> {
     let reply = Reply::parse(body)?.expect(Cmd::NewDest)?;
     dest::decode_dest(nest(&reply, CmdAttr::Dest)?, service_family, counters)
 }
 
 /// One GET_DAEMON reply (NEW_DAEMON with a DAEMON nest).
-pub fn decode_daemon_reply(body: &[u8]) -> Result<Daemon, Error> {
+pub fn decode_daemon_reply(body: &[u8]) -> Result<Daemon, DecodeError> {
     let reply = Reply::parse(body)?.expect(Cmd::NewDaemon)?;
     daemon::decode_daemon(nest(&reply, CmdAttr::Daemon)?)
 }
 
 /// GET_INFO's reply (SET_INFO).
-pub fn decode_info_reply(body: &[u8]) -> Result<Info, Error> {
+pub fn decode_info_reply(body: &[u8]) -> Result<Info, DecodeError> {
     let reply = Reply::parse(body)?.expect(Cmd::SetInfo)?;
     info::decode_info(reply.attrs)
 }
 
 /// GET_CONFIG's reply (SET_CONFIG).
-pub fn decode_timeouts_reply(body: &[u8]) -> Result<Timeouts, Error> {
+pub fn decode_timeouts_reply(body: &[u8]) -> Result<Timeouts, DecodeError> {
     let reply = Reply::parse(body)?.expect(Cmd::SetConfig)?;
     info::decode_timeouts(reply.attrs)
 }
@@ -256,7 +258,7 @@ mod tests {
             mcast_port: 0,
             mcast_ttl: 0,
         };
-        let req = Request::del_daemon(&d);
+        let req = Request::del_daemon(d.state, d.syncid);
         let top: Vec<_> = attrs(&req.attrs).map(|a| a.unwrap()).collect();
         assert_eq!(top[0].kind, 3);
         let inner: Vec<_> = attrs(top[0].payload).map(|a| a.unwrap()).collect();

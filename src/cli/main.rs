@@ -1,0 +1,82 @@
+//! The whole of an `ipvsadm` run after process start-up: pick the command
+//! family, parse, reach the kernel, run, print, and say the exit status.
+//!
+//! The order is ipvsadm's, with one deliberate change (help and version
+//! are answered without touching the kernel; 1.31 first opened IPVS and
+//! failed on a machine without it). Everything else first opens IPVS, as
+//! 1.31 does, so a machine without IPVS gets the same start-up message
+//! whatever the arguments.
+//!
+//! `--netns NAME` (ours) is part of start-up: the namespace is entered
+//! before IPVS is opened, and a failure there is reported like a failed
+//! start-up (status 2) before any complaint about the rest of the line.
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+
+use super::args;
+use super::command::Command;
+use super::run::{self, Outcome};
+
+/// Runs ipvsadm with the process's arguments (`argv[0]` first) and
+/// returns the exit status. Output is flushed; the caller exits.
+pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {
+    let mut argv = argv
+        .into_iter()
+        .map(|arg| arg.to_string_lossy().into_owned());
+    let argv0 = argv.next().unwrap_or_else(|| "ipvsadm".to_string());
+    let args: Vec<String> = argv.collect();
+    // Our own subcommands, chosen by an exact first word. In ipvsadm 1.31
+    // a leading non-option word is only ever a leftover: every such
+    // command line fails (tryhelp or "unexpected argument"), except that
+    // popt acts on -h/--help/-v/--version as soon as it meets them, before
+    // it looks at leftovers; so the only 1.31 command lines that change
+    // meaning are `ipvsadm realserver|director ... --help` (and -v), which
+    // printed ipvsadm's general help and now print the subcommand's. A
+    // leading `--netns NAME` (an error in 1.31) may come before the word,
+    // as with `ip -n NAME`.
+    if let Some((word, rest)) = super::realserver::subcommand_of(&args) {
+        return super::realserver::main(&argv0, word, &rest);
+    }
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    ipvsadm_main(&argv0, &words)
+}
+
+fn ipvsadm_main(argv0: &str, args: &[&str]) -> i32 {
+    let invocation = match args::parse_argv(argv0, args) {
+        Ok(invocation) => invocation,
+        Err(err) => {
+            eprintln!("{err}");
+            return err.exit_code();
+        }
+    };
+    let parsed = &invocation.command;
+    let stdout = io::stdout();
+    // 64 KiB: a 20,000-line listing in ~20 writes rather than ~150.
+    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+
+    let outcome = match parsed {
+        Ok(about @ (Command::Help | Command::Version)) => run::write_about(about, argv0, &mut out),
+        _ => match run::start(invocation.netns.as_deref()) {
+            Err(message) => {
+                eprintln!("{message}");
+                Ok(Outcome::Exit(2))
+            }
+            Ok(mut session) => match parsed {
+                Ok(command) => run::execute(&mut session, argv0, command, &mut out, false),
+                Err(err) => Ok(run::report_parse_error(err)),
+            },
+        },
+    };
+    let flushed = out.flush();
+    match (outcome, flushed) {
+        (Ok(Outcome::Status(code) | Outcome::Exit(code)), Ok(())) => code,
+        // A reader that went away (`ipvsadm -L | head`) while SIGPIPE is
+        // ignored (inherited; else it ends us, as it ends 1.31) is not an error.
+        (Err(err), _) | (_, Err(err)) if err.kind() == io::ErrorKind::BrokenPipe => 0,
+        (Err(err), _) | (_, Err(err)) => {
+            eprintln!("{argv0}: {err}");
+            1
+        }
+    }
+}
