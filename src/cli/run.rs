@@ -602,9 +602,11 @@ mod tests {
         };
         let mut session = Session {
             ipvs: Ipvs::with_transport(Box::new(kernel)),
-            info: Info {
-                version: 0x010201,
-                conn_tab_size: 4096,
+            info: {
+                let mut v = Info::default();
+                v.version = 0x010201;
+                v.conn_tab_size = 4096;
+                v
             },
         };
         let mut input = Pieces {
@@ -742,9 +744,11 @@ mod tests {
         };
         let mut session = Session {
             ipvs: Ipvs::with_transport(Box::new(kernel)),
-            info: Info {
-                version: 0,
-                conn_tab_size: 0,
+            info: {
+                let mut v = Info::default();
+                v.version = 0;
+                v.conn_tab_size = 0;
+                v
             },
         };
         let outcome = execute(

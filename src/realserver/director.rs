@@ -89,7 +89,7 @@ fn tunnel_overhead(d: &Destination) -> u32 {
     let ip = if d.addr.is_ipv4() { 20 } else { 40 };
     match d.tunnel.kind {
         TunnelType::Gue => ip + 8 + 4,
-        TunnelType::Gre => ip + 4 + if d.tunnel.flags != 0 { 4 } else { 0 },
+        TunnelType::Gre => ip + 4 + if !d.tunnel.flags.is_empty() { 4 } else { 0 },
         _ => ip,
     }
 }

@@ -38,6 +38,9 @@ pub enum Failure {
     /// A reply we could not decode.
     #[error("malformed reply: {0}")]
     Malformed(#[from] DecodeError),
+    /// The network namespace could not be entered ([`Ipvs::connect_in`]).
+    #[error("{0}")]
+    Namespace(#[from] crate::netns::Error),
     /// A dump reply was longer than the read buffer and was cut. The
     /// transport reads with larger buffers from then on, so repeating the
     /// dump works ([`Ipvs`] does so by itself).
@@ -51,6 +54,7 @@ impl Failure {
         match self {
             Failure::Kernel(errno) => Some(*errno),
             Failure::Io(err) => err.raw_os_error(),
+            Failure::Namespace(err) => err.errno(),
             _ => None,
         }
     }
@@ -459,6 +463,31 @@ impl Ipvs {
         let transport =
             NetlinkTransport::connect().map_err(|f| Error::new(Operation::Connect, f))?;
         Ok(Ipvs::with_transport(Box::new(transport)))
+    }
+
+    /// Opens an `Ipvs` on the IPVS table of the network namespace `name`
+    /// (`ip netns add NAME`), without moving the calling thread: the
+    /// socket is opened on a short-lived thread that enters the namespace,
+    /// and a netlink socket keeps the namespace it was opened in.
+    /// Everything else in the process stays where it was.
+    pub fn connect_in(name: &str) -> Result<Ipvs> {
+        let opened = std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    crate::netns::enter(name)?;
+                    NetlinkTransport::connect()
+                })
+                .join()
+        });
+        match opened {
+            Ok(Ok(transport)) => Ok(Ipvs::with_transport(Box::new(transport))),
+            Ok(Err(failure)) => Err(Error::new(Operation::Connect, failure)),
+            // The thread only panics if std cannot start one.
+            Err(_) => Err(Error::new(
+                Operation::Connect,
+                Failure::Io(std::io::Error::other("the namespace thread panicked")),
+            )),
+        }
     }
 
     /// An `Ipvs` over any transport (tests fake the kernel with one).

@@ -4,11 +4,30 @@
 //! addresses are `IpAddr`, and the few kernel numbers that scripts see
 //! (flags, forwarding method codes) are named. The codec in `wire` is the
 //! only place that knows how these travel to and from the kernel.
+//!
+//! The structs the kernel may grow (a newer kernel's attribute becomes a
+//! new field) are `#[non_exhaustive]`: build them with their constructors
+//! or `Default`, then set the public fields. Codes a newer kernel may send
+//! that have no name here are kept, not refused (`Other(n)`, and flag bits
+//! without a name are retained by the bit sets), so that what is read can
+//! be written back unchanged. With the `serde` feature every type here
+//! derives `Serialize` and `Deserialize`.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// `#[derive]`s for serde, when the feature is on.
+macro_rules! serde_derive {
+    ($($item:item)*) => {
+        $(
+            #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+            $item
+        )*
+    };
+}
+
 /// Address family of a service or destination (`AF_INET` / `AF_INET6`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Family {
     Inet,
     Inet6,
@@ -49,6 +68,7 @@ impl Family {
 
 /// Transport protocol of an address-based virtual service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Protocol {
     Tcp,
     Udp,
@@ -79,6 +99,7 @@ impl Protocol {
 
 /// What identifies a virtual service to the kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ServiceKey {
     /// `-t`, `-u`, `--sctp-service`: protocol, address and port.
     Addr {
@@ -106,28 +127,45 @@ impl ServiceKey {
     }
 }
 
-/// Service flag bits as the kernel stores them (`IP_VS_SVC_F_*`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-pub struct ServiceFlags(pub u32);
-
-impl ServiceFlags {
-    pub const PERSISTENT: u32 = 0x0001;
-    pub const HASHED: u32 = 0x0002;
-    pub const ONEPACKET: u32 = 0x0004;
-    pub const SCHED1: u32 = 0x0008;
-    pub const SCHED2: u32 = 0x0010;
-    pub const SCHED3: u32 = 0x0020;
-    /// The three scheduler-specific bits (`-b`).
-    pub const SCHED_MASK: u32 = Self::SCHED1 | Self::SCHED2 | Self::SCHED3;
-
-    pub fn has(self, bit: u32) -> bool {
-        self.0 & bit != 0
+bitflags::bitflags! {
+    /// Service flag bits (`IP_VS_SVC_F_*`). Bits without a name here are
+    /// kept as they are. The kernel's own bookkeeping bit HASHED (0x2, "in
+    /// the service table") is not part of a service's settings: it is
+    /// removed from what the kernel reports and never sent.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(transparent))]
+    pub struct ServiceFlags: u32 {
+        /// `-p`: connections of one client go to one real server.
+        const PERSISTENT = 0x0001;
+        /// `-o`: one-packet scheduling (UDP).
+        const ONEPACKET = 0x0004;
+        /// First scheduler flag (`-b flag-1`; `sh-fallback`, `mh-fallback`).
+        const SCHED1 = 0x0008;
+        /// Second scheduler flag (`-b flag-2`; `sh-port`, `mh-port`).
+        const SCHED2 = 0x0010;
+        /// Third scheduler flag (`-b flag-3`).
+        const SCHED3 = 0x0020;
+        // Every other bit is kept, whatever it means.
+        const _ = !0;
     }
 }
 
+impl ServiceFlags {
+    /// The three scheduler-specific bits (`-b`).
+    pub const SCHED_MASK: ServiceFlags = ServiceFlags::SCHED1
+        .union(ServiceFlags::SCHED2)
+        .union(ServiceFlags::SCHED3);
+    /// `IP_VS_SVC_F_HASHED`: set by the kernel on every service in its
+    /// table; removed on read, never sent.
+    pub const KERNEL_HASHED: u32 = 0x0002;
+}
+
+serde_derive! {
 /// Traffic counters and rate estimates, always 64-bit here (the kernel's
 /// STATS64 when it offers them; the 32-bit STATS widened otherwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[non_exhaustive]
 pub struct Stats {
     pub conns: u64,
     pub inpkts: u64,
@@ -140,10 +178,13 @@ pub struct Stats {
     pub inbps: u64,
     pub outbps: u64,
 }
+}
 
+serde_derive! {
 /// A virtual service: its identity plus everything `-A`/`-E` can set.
 /// Replies from the kernel also fill `stats`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Service {
     pub key: ServiceKey,
     /// Kernel scheduler name (`wlc`, `rr`, ..., or `none`).
@@ -151,13 +192,12 @@ pub struct Service {
     pub flags: ServiceFlags,
     /// Persistence timeout in seconds (meaningful with `ServiceFlags::PERSISTENT`).
     pub timeout: u32,
-    /// Persistence granularity. IPv4: the mask as a number whose
-    /// `Ipv4Addr::from` is the dotted form (255.255.255.255 = 0xffff_ffff).
-    /// IPv6: the prefix length (128 by default).
-    pub netmask: u32,
+    /// Persistence granularity (meaningful with `PERSISTENT`).
+    pub netmask: Netmask,
     /// Persistence engine (`sip`), if any.
     pub pe_name: Option<String>,
     pub stats: Stats,
+}
 }
 
 impl Service {
@@ -169,27 +209,99 @@ impl Service {
             scheduler: "wlc".to_string(),
             flags: ServiceFlags::default(),
             timeout: 0,
-            netmask: default_netmask(key.family()),
+            netmask: Netmask::full(key.family()),
             pe_name: None,
             stats: Stats::default(),
         }
     }
 
     pub fn is_persistent(&self) -> bool {
-        self.flags.has(ServiceFlags::PERSISTENT)
+        self.flags.contains(ServiceFlags::PERSISTENT)
     }
 }
 
-/// The netmask a service has when none is given: /32 or /128.
-pub fn default_netmask(family: Family) -> u32 {
-    match family {
-        Family::Inet => 0xffff_ffff,
-        Family::Inet6 => 128,
+/// The persistence granularity of a service: which client addresses
+/// count as one client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Netmask {
+    /// IPv4: any 32-bit mask, contiguous or not (the kernel ANDs the
+    /// client address with it, and ipvsadm accepts any dotted quad).
+    V4(Ipv4Addr),
+    /// IPv6: a prefix length.
+    V6(Ipv6Prefix),
+}
+
+impl Netmask {
+    /// The whole address (/32, /128): every client on its own, the
+    /// default.
+    pub fn full(family: Family) -> Netmask {
+        match family {
+            Family::Inet => Netmask::V4(Ipv4Addr::BROADCAST),
+            Family::Inet6 => Netmask::V6(Ipv6Prefix::FULL),
+        }
+    }
+
+    /// The kernel's number: the IPv4 mask as a host-order integer
+    /// (255.255.255.0 = 0xffff_ff00), or the IPv6 prefix length.
+    pub fn raw(self) -> u32 {
+        match self {
+            Netmask::V4(mask) => u32::from(mask),
+            Netmask::V6(prefix) => u32::from(prefix.bits()),
+        }
+    }
+
+    /// The netmask of a `family` service from the kernel's number; `None`
+    /// for an IPv6 prefix outside 1..=128.
+    pub fn from_raw(family: Family, raw: u32) -> Option<Netmask> {
+        match family {
+            Family::Inet => Some(Netmask::V4(Ipv4Addr::from(raw))),
+            Family::Inet6 => u8::try_from(raw)
+                .ok()
+                .and_then(Ipv6Prefix::new)
+                .map(Netmask::V6),
+        }
+    }
+}
+
+/// An IPv6 prefix length, 1 to 128 (what the kernel accepts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "u8", into = "u8"))]
+pub struct Ipv6Prefix(u8);
+
+impl Ipv6Prefix {
+    /// /128.
+    pub const FULL: Ipv6Prefix = Ipv6Prefix(128);
+
+    /// `len` if it is 1..=128.
+    pub fn new(len: u8) -> Option<Ipv6Prefix> {
+        (1..=128).contains(&len).then_some(Ipv6Prefix(len))
+    }
+
+    /// The prefix length, 1..=128.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+}
+
+impl From<Ipv6Prefix> for u8 {
+    fn from(prefix: Ipv6Prefix) -> u8 {
+        prefix.0
+    }
+}
+
+impl TryFrom<u8> for Ipv6Prefix {
+    type Error = String;
+
+    fn try_from(len: u8) -> Result<Ipv6Prefix, String> {
+        Ipv6Prefix::new(len).ok_or_else(|| format!("IPv6 prefix length {len} is not 1..=128"))
     }
 }
 
 /// How packets reach a real server (`IP_VS_CONN_F_FWD_MASK` values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ForwardMethod {
     /// `-m`, NAT.
     Masquerade,
@@ -227,6 +339,7 @@ impl ForwardMethod {
 
 /// Encapsulation used by a tunnel (`-i`) destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum TunnelType {
     #[default]
     Ipip,
@@ -255,23 +368,45 @@ impl TunnelType {
     }
 }
 
-/// Tunnel checksum flag bits (`IP_VS_TUNNEL_ENCAP_FLAG_*`).
-pub const TUN_FLAG_CSUM: u16 = 0x1;
-pub const TUN_FLAG_REMCSUM: u16 = 0x2;
+bitflags::bitflags! {
+    /// Tunnel encapsulation flags (`IP_VS_TUNNEL_ENCAP_FLAG_*`): none is
+    /// "no checksum". Bits without a name here are kept.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(transparent))]
+    pub struct TunnelFlags: u16 {
+        /// `--tun-csum`: the outer UDP/GRE header carries a checksum.
+        const CSUM = 0x1;
+        /// `--tun-remcsum`: remote checksum offload.
+        const REMCSUM = 0x2;
+        // Every other bit is kept, whatever it means.
+        const _ = !0;
+    }
+}
 
+serde_derive! {
 /// Tunnel parameters of a destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub struct Tunnel {
     pub kind: TunnelType,
     /// UDP port for GUE (0 otherwise).
     pub port: u16,
-    /// `TUN_FLAG_*` bits: 0 = no checksum, CSUM, REMCSUM.
-    pub flags: u16,
+    pub flags: TunnelFlags,
+}
 }
 
+impl Tunnel {
+    pub fn new(kind: TunnelType, port: u16, flags: TunnelFlags) -> Tunnel {
+        Tunnel { kind, port, flags }
+    }
+}
+
+serde_derive! {
 /// A real server of a virtual service. Replies also fill the connection
 /// counts and stats.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Destination {
     pub addr: IpAddr,
     pub port: u16,
@@ -285,6 +420,7 @@ pub struct Destination {
     pub inactive_conns: u32,
     pub persist_conns: u32,
     pub stats: Stats,
+}
 }
 
 impl Destination {
@@ -310,17 +446,27 @@ impl Destination {
     }
 }
 
+serde_derive! {
 /// Connection timeouts in seconds (`--set`, `--timeout`); 0 in a request
 /// means "leave unchanged".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct Timeouts {
     pub tcp: u32,
     pub tcp_fin: u32,
     pub udp: u32,
 }
+}
+
+impl Timeouts {
+    pub fn new(tcp: u32, tcp_fin: u32, udp: u32) -> Timeouts {
+        Timeouts { tcp, tcp_fin, udp }
+    }
+}
 
 /// Role of a connection-synchronisation daemon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum DaemonState {
     Master,
     Backup,
@@ -350,9 +496,11 @@ impl DaemonState {
     }
 }
 
+serde_derive! {
 /// A sync daemon as started (`--start-daemon`) or reported (`--daemon`).
 /// Zero / `None` fields mean "kernel default" in a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Daemon {
     pub state: DaemonState,
     pub mcast_ifn: String,
@@ -362,16 +510,43 @@ pub struct Daemon {
     pub mcast_port: u16,
     pub mcast_ttl: u8,
 }
+}
 
+impl Daemon {
+    /// A daemon of `state` on interface `mcast_ifn`, everything else left
+    /// to the kernel's defaults.
+    pub fn new(state: DaemonState, mcast_ifn: impl Into<String>) -> Daemon {
+        Daemon {
+            state,
+            mcast_ifn: mcast_ifn.into(),
+            syncid: 0,
+            sync_maxlen: 0,
+            mcast_group: None,
+            mcast_port: 0,
+            mcast_ttl: 0,
+        }
+    }
+}
+
+serde_derive! {
 /// What GET_INFO reports: the IPVS version and connection table size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct Info {
     /// Encoded as 0x00MMmmpp (1.2.1 = 0x010201).
     pub version: u32,
     pub conn_tab_size: u32,
 }
+}
 
 impl Info {
+    pub const fn new(version: u32, conn_tab_size: u32) -> Info {
+        Info {
+            version,
+            conn_tab_size,
+        }
+    }
+
     /// The version as `major.minor.patch`.
     pub fn version_triplet(&self) -> (u32, u32, u32) {
         (

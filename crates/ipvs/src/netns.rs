@@ -14,7 +14,9 @@
 //! files (a difference only if `/etc/netns/NAME/hosts` exists).
 //!
 //! `setns` moves the calling thread only: call [`enter`] before any thread
-//! is started (neli's router, a resolver), as the binary does first thing.
+//! is started (a resolver's, say) to move a whole program, as `ipvsadm
+//! --netns` does first thing; [`Ipvs::connect_in`](crate::Ipvs::connect_in)
+//! reaches one namespace's table without moving the caller.
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -40,6 +42,16 @@ pub enum Error {
     /// network namespace (`EINVAL`).
     #[error("setting the network namespace \"{name}\" failed: {}", errno.desc())]
     Enter { name: String, errno: Errno },
+}
+
+impl Error {
+    /// The errno of a failed open or `setns`.
+    pub fn errno(&self) -> Option<i32> {
+        match self {
+            Error::InvalidName(_) => None,
+            Error::Open { errno, .. } | Error::Enter { errno, .. } => Some(*errno as i32),
+        }
+    }
 }
 
 /// Whether `name` is a namespace name as `ip netns add` accepts it.

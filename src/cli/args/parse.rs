@@ -24,8 +24,8 @@ use std::sync::OnceLock;
 
 use ipvs::Change;
 use ipvs::model::{
-    Daemon, DaemonState, Destination, Family, ForwardMethod, Protocol, Service, ServiceFlags,
-    ServiceKey, TUN_FLAG_CSUM, TUN_FLAG_REMCSUM, Timeouts, Tunnel, TunnelType, default_netmask,
+    Daemon, DaemonState, Destination, Family, ForwardMethod, Netmask, Protocol, Service,
+    ServiceFlags, ServiceKey, Timeouts, Tunnel, TunnelFlags, TunnelType,
 };
 
 use super::error::ParseError;
@@ -194,10 +194,12 @@ fn parse_lexed(argv0: &str, lexed: &Lexed) -> Result<Command, ParseError> {
                 .map(|n| n as u32)
                 .ok_or_else(|| ParseError::Timeout(w.clone()))
         };
-        typed.timeouts = Timeouts {
-            tcp: timeout(tcp)?,
-            tcp_fin: timeout(tcp_fin)?,
-            udp: timeout(udp)?,
+        typed.timeouts = {
+            let mut v = Timeouts::default();
+            v.tcp = timeout(tcp)?;
+            v.tcp_fin = timeout(tcp_fin)?;
+            v.udp = timeout(udp)?;
+            v
         };
     }
     if let Some(word) = leftovers.next() {
@@ -232,7 +234,7 @@ struct Typed<'a> {
     ipv6: bool,
     scheduler: Option<String>,
     persistent: Option<u32>,
-    netmask: Option<u32>,
+    netmask: Option<Netmask>,
     real: Option<Operand>,
     forward: Option<ForwardMethod>,
     weight: Option<u32>,
@@ -246,11 +248,11 @@ struct Typed<'a> {
     sync_maxlen: Option<u16>,
     tun_type: Option<TunnelType>,
     tun_port: Option<u16>,
-    tun_flags: u16,
+    tun_flags: TunnelFlags,
     ops: bool,
     pe: Option<String>,
     sched_flags: Option<String>,
-    flag_bits: u32,
+    flag_bits: ServiceFlags,
     timeouts: Timeouts,
     /// Service operands resolved ahead of their turn (for `-M`).
     /// (At most a couple per line: a list, not a hash map.)
@@ -305,11 +307,11 @@ impl<'a> Typed<'a> {
             sync_maxlen: None,
             tun_type: None,
             tun_port: None,
-            tun_flags: 0,
+            tun_flags: TunnelFlags::empty(),
             ops: false,
             pe: None,
             sched_flags: None,
-            flag_bits: 0,
+            flag_bits: ServiceFlags::empty(),
             timeouts: Timeouts::default(),
             resolved: Vec::new(),
         }
@@ -451,8 +453,8 @@ impl<'a> Typed<'a> {
             }
             "tun-port" => self.tun_port = Some(num(1, 65535, ParseError::TunnelPort)? as u16),
             "tun-nocsum" => {}
-            "tun-csum" => self.tun_flags |= TUN_FLAG_CSUM,
-            "tun-remcsum" => self.tun_flags |= TUN_FLAG_REMCSUM,
+            "tun-csum" => self.tun_flags |= TunnelFlags::CSUM,
+            "tun-remcsum" => self.tun_flags |= TunnelFlags::REMCSUM,
             // Flags whose presence (the `seen` bit) is all that matters,
             // and --sort, a no-op.
             _ => {}
@@ -589,8 +591,8 @@ impl<'a> Typed<'a> {
                 if self.ops {
                     flags |= ServiceFlags::ONEPACKET;
                 }
-                service.flags = ServiceFlags(flags);
-                service.netmask = self.netmask.unwrap_or(default_netmask(key.family()));
+                service.flags = flags;
+                service.netmask = self.netmask.unwrap_or(Netmask::full(key.family()));
                 service.pe_name = self.pe.filter(|p| !p.is_empty());
                 if self.cmd == Cmd::Add {
                     Command::Change(Change::AddService(service))
@@ -633,10 +635,12 @@ impl<'a> Typed<'a> {
                 dest.weight = self.weight.unwrap_or(1);
                 dest.u_threshold = self.u_threshold.unwrap_or(0);
                 dest.l_threshold = self.l_threshold.unwrap_or(0);
-                dest.tunnel = Tunnel {
-                    kind,
-                    port: self.tun_port.unwrap_or(0),
-                    flags: self.tun_flags,
+                dest.tunnel = {
+                    let mut v = Tunnel::default();
+                    v.kind = kind;
+                    v.port = self.tun_port.unwrap_or(0);
+                    v.flags = self.tun_flags;
+                    v
                 };
                 if self.cmd == Cmd::AddDest {
                     Command::Change(Change::AddDestination {
@@ -703,17 +707,19 @@ impl<'a> Typed<'a> {
             ))),
             Cmd::Set => Command::Change(Change::SetTimeouts(self.timeouts)),
             Cmd::Restore => Command::Restore,
-            Cmd::StartDaemon => Command::Change(Change::StartDaemon(Daemon {
-                state: self.state.unwrap_or(DaemonState::Master),
-                mcast_ifn: self
-                    .mcast_ifn
-                    .filter(|i| !i.is_empty())
-                    .unwrap_or_else(|| DEFAULT_MCAST_IFN.to_string()),
-                syncid: self.syncid.unwrap_or(0),
-                sync_maxlen: self.sync_maxlen.unwrap_or(0),
-                mcast_group: self.mcast_group,
-                mcast_port: self.mcast_port.unwrap_or(0),
-                mcast_ttl: self.mcast_ttl.unwrap_or(0),
+            Cmd::StartDaemon => Command::Change(Change::StartDaemon({
+                let mut v = Daemon::new(
+                    self.state.unwrap_or(DaemonState::Master),
+                    self.mcast_ifn
+                        .filter(|i| !i.is_empty())
+                        .unwrap_or_else(|| DEFAULT_MCAST_IFN.to_string()),
+                );
+                v.syncid = self.syncid.unwrap_or(0);
+                v.sync_maxlen = self.sync_maxlen.unwrap_or(0);
+                v.mcast_group = self.mcast_group;
+                v.mcast_port = self.mcast_port.unwrap_or(0);
+                v.mcast_ttl = self.mcast_ttl.unwrap_or(0);
+                v
             })),
             Cmd::StopDaemon => Command::Change(Change::StopDaemon {
                 state: self.state.unwrap_or(DaemonState::Master),

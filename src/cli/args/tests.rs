@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use ipvs::Change;
 use ipvs::model::{
     Daemon, DaemonState, Destination, Family, ForwardMethod, Protocol, Service, ServiceFlags,
-    ServiceKey, Timeouts, Tunnel, TunnelType,
+    ServiceKey, Timeouts, Tunnel, TunnelFlags, TunnelType,
 };
 use pretty_assertions::assert_eq;
 
@@ -274,7 +274,10 @@ fn repeats() {
 fn persistence_values() {
     let svc = |line: &str| service(ok(line));
     let p = svc("-A -t 1.2.3.4:80 -p");
-    assert_eq!((p.timeout, p.flags.0), (360, ServiceFlags::PERSISTENT));
+    assert_eq!(
+        (p.timeout, p.flags.bits()),
+        (360, ServiceFlags::PERSISTENT.bits())
+    );
     assert_eq!(svc("-A -t 1.2.3.4:80 -p 600").timeout, 600);
     assert_eq!(svc("-A -t 1.2.3.4:80 -p600").timeout, 600);
     assert_eq!(svc("-A -t 1.2.3.4:80 --persistent 600").timeout, 600);
@@ -335,7 +338,7 @@ fn fwmark_services() {
             family: Family::Inet
         }
     );
-    assert_eq!(s.netmask, 0xffff_ffff);
+    assert_eq!(s.netmask.raw(), 0xffff_ffff);
     let s = service(ok("-A -f 4294967295 -6"));
     assert_eq!(
         s.key,
@@ -344,7 +347,7 @@ fn fwmark_services() {
             family: Family::Inet6
         }
     );
-    assert_eq!(s.netmask, 128);
+    assert_eq!(s.netmask.raw(), 128);
     assert_eq!(msg("-A -f 0"), "invalid fwmark value `0' specified");
     assert_eq!(msg("-A -f 0x10"), "invalid fwmark value `0x10' specified");
     assert_eq!(msg("-A -f -5"), "invalid fwmark value `-5' specified");
@@ -400,7 +403,7 @@ fn service_addresses() {
             port: 80
         }
     );
-    assert_eq!(s.netmask, 128);
+    assert_eq!(s.netmask.raw(), 128);
     assert_eq!(key("-A -t 2001:db8::1 -p").port(), 0);
     assert_eq!(key("-A -t 2001:db8::1:80 -p").port(), 0);
     let bad = "illegal virtual server address[:port] specified";
@@ -466,15 +469,18 @@ fn add_and_edit_service_defaults_and_checks() {
         "Zero port specified for non-persistent service"
     );
     assert_eq!(
-        service(ok("-A -u 10.0.0.1:53 -o")).flags.0,
+        service(ok("-A -u 10.0.0.1:53 -o")).flags,
         ServiceFlags::ONEPACKET
     );
-    assert_eq!(service(ok("-A -f 3 -o")).flags.0, ServiceFlags::ONEPACKET);
+    assert_eq!(
+        service(ok("-A -f 3 -o")).flags.bits(),
+        ServiceFlags::ONEPACKET.bits()
+    );
 }
 
 #[test]
 fn netmasks_use_the_final_family() {
-    let mask = |line: &str| service(ok(line)).netmask;
+    let mask = |line: &str| service(ok(line)).netmask.raw();
     assert_eq!(mask("-A -t 10.0.0.1:80 -p -M 255.255.255.0"), 0xffff_ff00);
     assert_eq!(mask("-A -t 10.0.0.1:80 -M 64"), 64);
     assert_eq!(mask("-A -t [2001:db8::1]:80 -M 64"), 64);
@@ -508,11 +514,16 @@ fn netmasks_use_the_final_family() {
 
 #[test]
 fn scheduler_flags_against_final_scheduler() {
-    let flags = |line: &str| service(ok(line)).flags.0;
-    assert_eq!(flags("-A -t 10.0.0.1:80 -b ,"), 0);
-    assert_eq!(flags("-A -t 10.0.0.1:80 -b ,,,"), 0);
+    let flags = |line: &str| service(ok(line)).flags;
+    assert_eq!(flags("-A -t 10.0.0.1:80 -b ,"), ServiceFlags::empty());
+    assert_eq!(flags("-A -t 10.0.0.1:80 -b ,,,"), ServiceFlags::empty());
     let empty = ["-A", "-t", "10.0.0.1:80", "-b", ""];
-    assert_eq!(service(parse_words("x", &empty, false).unwrap()).flags.0, 0);
+    assert_eq!(
+        service(parse_words("x", &empty, false).unwrap())
+            .flags
+            .bits(),
+        0
+    );
     assert_eq!(
         flags("-A -t 10.0.0.1:80 -b flag-1,flag-2,flag-3"),
         ServiceFlags::SCHED_MASK
@@ -608,30 +619,27 @@ fn tunnels() {
     let tun = |opts: &str| dest(ok(&format!("{base} {opts}"))).1.tunnel;
     let err = |opts: &str| msg(&format!("{base} {opts}"));
     assert_eq!(tun("-i"), Tunnel::default());
-    assert_eq!(
-        tun("-i --tun-type gue --tun-port 6080 --tun-csum"),
-        Tunnel {
-            kind: TunnelType::Gue,
-            port: 6080,
-            flags: 1
-        }
-    );
-    assert_eq!(
-        tun("-i --tun-type gue --tun-port 6080 --tun-remcsum"),
-        Tunnel {
-            kind: TunnelType::Gue,
-            port: 6080,
-            flags: 2
-        }
-    );
-    assert_eq!(
-        tun("-i --tun-type gre --tun-nocsum"),
-        Tunnel {
-            kind: TunnelType::Gre,
-            port: 0,
-            flags: 0
-        }
-    );
+    assert_eq!(tun("-i --tun-type gue --tun-port 6080 --tun-csum"), {
+        let mut v = Tunnel::default();
+        v.kind = TunnelType::Gue;
+        v.port = 6080;
+        v.flags = TunnelFlags::from_bits_retain(1);
+        v
+    });
+    assert_eq!(tun("-i --tun-type gue --tun-port 6080 --tun-remcsum"), {
+        let mut v = Tunnel::default();
+        v.kind = TunnelType::Gue;
+        v.port = 6080;
+        v.flags = TunnelFlags::from_bits_retain(2);
+        v
+    });
+    assert_eq!(tun("-i --tun-type gre --tun-nocsum"), {
+        let mut v = Tunnel::default();
+        v.kind = TunnelType::Gre;
+        v.port = 0;
+        v.flags = TunnelFlags::from_bits_retain(0);
+        v
+    });
     assert_eq!(tun("-i --tun-type ipip").kind, TunnelType::Ipip);
     assert_eq!(
         err("--tun-type gue"),
@@ -899,8 +907,15 @@ fn other_commands() {
 
 #[test]
 fn set_timeouts() {
-    let t =
-        |tcp, tcp_fin, udp| Command::Change(Change::SetTimeouts(Timeouts { tcp, tcp_fin, udp }));
+    let t = |tcp, tcp_fin, udp| {
+        Command::Change(Change::SetTimeouts({
+            let mut v = Timeouts::default();
+            v.tcp = tcp;
+            v.tcp_fin = tcp_fin;
+            v.udp = udp;
+            v
+        }))
+    };
     assert_eq!(ok("--set 900 120 300"), t(900, 120, 300));
     assert_eq!(ok("--set 0 0 0"), t(0, 0, 0));
     assert_eq!(ok("--set 2678400 +1 0"), t(2678400, 1, 0));
@@ -926,14 +941,14 @@ fn set_timeouts() {
 fn daemons() {
     assert_eq!(
         ok("--start-daemon master"),
-        Command::Change(Change::StartDaemon(Daemon {
-            state: DaemonState::Master,
-            mcast_ifn: "eth0".into(),
-            syncid: 0,
-            sync_maxlen: 0,
-            mcast_group: None,
-            mcast_port: 0,
-            mcast_ttl: 0,
+        Command::Change(Change::StartDaemon({
+            let mut v = Daemon::new(DaemonState::Master, "eth0");
+            v.syncid = 0;
+            v.sync_maxlen = 0;
+            v.mcast_group = None;
+            v.mcast_port = 0;
+            v.mcast_ttl = 0;
+            v
         }))
     );
     assert_eq!(
@@ -941,14 +956,14 @@ fn daemons() {
             "--start-daemon=backup --mcast-interface abcdefghijklmnopq --syncid 5 \
             --mcast-group ff02::8 --mcast-port 8849 --mcast-ttl 2 --sync-maxlen 65507"
         ),
-        Command::Change(Change::StartDaemon(Daemon {
-            state: DaemonState::Backup,
-            mcast_ifn: "abcdefghijklmno".into(),
-            syncid: 5,
-            sync_maxlen: 65507,
-            mcast_group: Some(v6("ff02::8")),
-            mcast_port: 8849,
-            mcast_ttl: 2,
+        Command::Change(Change::StartDaemon({
+            let mut v = Daemon::new(DaemonState::Backup, "abcdefghijklmno");
+            v.syncid = 5;
+            v.sync_maxlen = 65507;
+            v.mcast_group = Some(v6("ff02::8"));
+            v.mcast_port = 8849;
+            v.mcast_ttl = 2;
+            v
         }))
     );
     assert_eq!(

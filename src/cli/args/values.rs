@@ -5,7 +5,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipvs::model::{Protocol, ServiceFlags};
+use ipvs::model::{Family, Netmask, Protocol, ServiceFlags};
 
 use super::error::ParseError;
 use super::lookup;
@@ -246,36 +246,31 @@ fn port_number_or_name(text: &str, protocol: Option<Protocol>) -> Option<u16> {
 
 /// An IPv4 persistence mask (`inet_aton` form or a host name, as ipvsadm),
 /// as the number whose `Ipv4Addr::from` is the dotted form.
-pub fn ipv4_netmask(text: &str) -> Result<u32, ParseError> {
+pub fn ipv4_netmask(text: &str) -> Result<Netmask, ParseError> {
     inet_aton(text)
         .or_else(|| match lookup::host_address(text, false) {
             Some(IpAddr::V4(v4)) => Some(v4),
             _ => None,
         })
-        .map(u32::from)
+        .map(Netmask::V4)
         .ok_or(ParseError::Netmask)
 }
 
 /// An IPv6 persistence prefix: `atoi`, then 1..=128.
-pub fn ipv6_netmask(text: &str) -> Result<u32, ParseError> {
-    let n = atoi(text) as u32;
-    if (1..=128).contains(&n) {
-        Ok(n)
-    } else {
-        Err(ParseError::Ipv6Netmask)
-    }
+pub fn ipv6_netmask(text: &str) -> Result<Netmask, ParseError> {
+    Netmask::from_raw(Family::Inet6, atoi(text) as u32).ok_or(ParseError::Ipv6Netmask)
 }
 
 /// `-b`: comma-separated flags checked against the scheduler (`wlc` when
 /// none or an empty one was given). Empty items are skipped, so a list of
 /// only commas is no flags (defect D9 fixed; ipvsadm crashes).
-pub fn sched_flags(scheduler: &str, list: &str) -> Result<u32, ParseError> {
+pub fn sched_flags(scheduler: &str, list: &str) -> Result<ServiceFlags, ParseError> {
     let scheduler = if scheduler.is_empty() {
         "wlc"
     } else {
         scheduler
     };
-    let mut flags = 0;
+    let mut flags = ServiceFlags::empty();
     for flag in list.split(',').filter(|f| !f.is_empty()) {
         let (bit, needs) = match flag {
             "flag-1" => (ServiceFlags::SCHED1, None),
@@ -361,8 +356,9 @@ mod tests {
         assert_eq!(atoi("abc"), 0);
         assert_eq!(atoi("4294967360"), 64);
         assert_eq!(atoi("99999999999999999999"), -1);
-        assert_eq!(ipv6_netmask("64abc"), Ok(64));
-        assert_eq!(ipv6_netmask("4294967360"), Ok(64));
+        let prefix = |n| Netmask::from_raw(Family::Inet6, n).unwrap();
+        assert_eq!(ipv6_netmask("64abc"), Ok(prefix(64)));
+        assert_eq!(ipv6_netmask("4294967360"), Ok(prefix(64)));
         assert_eq!(ipv6_netmask("0"), Err(ParseError::Ipv6Netmask));
         assert_eq!(ipv6_netmask("129"), Err(ParseError::Ipv6Netmask));
         assert_eq!(ipv6_netmask("-1"), Err(ParseError::Ipv6Netmask));
@@ -451,10 +447,19 @@ mod tests {
 
     #[test]
     fn netmasks() {
-        assert_eq!(ipv4_netmask("255.255.255.0"), Ok(0xffff_ff00));
-        assert_eq!(ipv4_netmask("64"), Ok(64));
-        assert_eq!(ipv4_netmask("255.0.255.0"), Ok(0xff00_ff00));
-        assert_eq!(ipv4_netmask("localhost"), Ok(0x7f00_0001));
+        assert_eq!(
+            ipv4_netmask("255.255.255.0"),
+            Ok(Netmask::V4(Ipv4Addr::from(0xffff_ff00u32)))
+        );
+        assert_eq!(ipv4_netmask("64"), Ok(Netmask::V4(Ipv4Addr::from(64u32))));
+        assert_eq!(
+            ipv4_netmask("255.0.255.0"),
+            Ok(Netmask::V4(Ipv4Addr::from(0xff00_ff00u32)))
+        );
+        assert_eq!(
+            ipv4_netmask("localhost"),
+            Ok(Netmask::V4(Ipv4Addr::from(0x7f00_0001u32)))
+        );
         assert_eq!(ipv4_netmask("1.2.3.4.5"), Err(ParseError::Netmask));
     }
 
@@ -467,7 +472,7 @@ mod tests {
             Ok(F::SCHED1 | F::SCHED2)
         );
         assert_eq!(sched_flags("mh", "mh-port"), Ok(F::SCHED2));
-        assert_eq!(sched_flags("rr", ","), Ok(0));
+        assert_eq!(sched_flags("rr", ","), Ok(F::empty()));
         assert_eq!(sched_flags("rr", ",,flag-2,"), Ok(F::SCHED2));
         assert_eq!(
             sched_flags("", "sh-port"),

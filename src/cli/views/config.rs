@@ -51,10 +51,12 @@ mod tests {
 
     #[test]
     fn timeouts() {
-        let t = Timeouts {
-            tcp: 900,
-            tcp_fin: 120,
-            udp: 300,
+        let t = {
+            let mut v = Timeouts::default();
+            v.tcp = 900;
+            v.tcp_fin = 120;
+            v.udp = 300;
+            v
         };
         assert_eq!(
             text(|o| write_timeouts(o, &t)),
@@ -64,23 +66,23 @@ mod tests {
 
     #[test]
     fn daemons() {
-        let master = Daemon {
-            state: DaemonState::Master,
-            mcast_ifn: "eth0".into(),
-            syncid: 0,
-            sync_maxlen: 1472,
-            mcast_group: Some("224.0.0.81".parse().unwrap()),
-            mcast_port: 8848,
-            mcast_ttl: 1,
+        let master = {
+            let mut v = Daemon::new(DaemonState::Master, "eth0");
+            v.syncid = 0;
+            v.sync_maxlen = 1472;
+            v.mcast_group = Some("224.0.0.81".parse().unwrap());
+            v.mcast_port = 8848;
+            v.mcast_ttl = 1;
+            v
         };
-        let backup = Daemon {
-            state: DaemonState::Backup,
-            mcast_ifn: "eth1".into(),
-            syncid: 7,
-            sync_maxlen: 0,
-            mcast_group: Some("ff02::1:2".parse().unwrap()),
-            mcast_port: 0,
-            mcast_ttl: 0,
+        let backup = {
+            let mut v = Daemon::new(DaemonState::Backup, "eth1");
+            v.syncid = 7;
+            v.sync_maxlen = 0;
+            v.mcast_group = Some("ff02::1:2".parse().unwrap());
+            v.mcast_port = 0;
+            v.mcast_ttl = 0;
+            v
         };
         assert_eq!(
             text(|o| write_daemons(o, &[master, backup])),

@@ -226,17 +226,18 @@ fn rates(s: &Stats) -> Rates {
 /// The persistence mask in address form and as a prefix length. The model
 /// keeps an IPv4 mask as a number and an IPv6 one as a length.
 fn netmask(svc: &Service) -> (String, Option<u32>) {
+    let raw = svc.netmask.raw();
     match svc.key.family() {
         Family::Inet => {
-            let m = svc.netmask;
+            let m = raw;
             let ones = m.leading_ones();
             let contiguous = m.checked_shl(ones).unwrap_or(0) == 0;
             (Ipv4Addr::from(m).to_string(), contiguous.then_some(ones))
         }
         Family::Inet6 => {
-            let len = svc.netmask.min(128);
+            let len = raw.min(128);
             let bits = u128::MAX.checked_shl(128 - len).unwrap_or(0);
-            (ntop(IpAddr::V6(Ipv6Addr::from(bits))), Some(svc.netmask))
+            (ntop(IpAddr::V6(Ipv6Addr::from(bits))), Some(raw))
         }
     }
 }
@@ -264,13 +265,15 @@ fn service<'a>(svc: &'a Service, dests: &[Destination]) -> JService<'a> {
         fwmark,
         scheduler: &svc.scheduler,
         sched_flags: sched_flag_names(svc),
-        flags: svc.flags.0,
+        // The kernel's flags as it reports them: every service in its
+        // table carries HASHED, which the library leaves out of the model.
+        flags: svc.flags.bits() | ServiceFlags::KERNEL_HASHED,
         persistent: svc.is_persistent(),
         timeout: svc.timeout,
         netmask,
         prefix_len,
         pe: svc.pe_name.as_deref(),
-        one_packet: svc.flags.has(ServiceFlags::ONEPACKET),
+        one_packet: svc.flags.contains(ServiceFlags::ONEPACKET),
         stats: counters(&svc.stats),
         rates: rates(&svc.stats),
         destinations: dests.iter().map(destination).collect(),
@@ -406,26 +409,25 @@ pub fn write_connections(out: &mut impl Write, content: &str) -> Result<(), Conn
 mod tests {
     use super::*;
     use crate::cli::views::fixtures::text;
-    use ipvs::model::{DaemonState, TUN_FLAG_CSUM, TUN_FLAG_REMCSUM, Tunnel};
+    use ipvs::model::{DaemonState, Netmask, Tunnel, TunnelFlags};
     use pretty_assertions::assert_eq;
 
-    const INFO: Info = Info {
-        version: 0x010201,
-        conn_tab_size: 4096,
-    };
+    const INFO: Info = Info::new(0x010201, 4096);
 
     fn stats(base: u64) -> Stats {
-        Stats {
-            conns: base,
-            inpkts: base + 1,
-            outpkts: base + 2,
-            inbytes: base + 3,
-            outbytes: base + 4,
-            cps: base + 5,
-            inpps: base + 6,
-            outpps: base + 7,
-            inbps: base + 8,
-            outbps: base + 9,
+        {
+            let mut v = Stats::default();
+            v.conns = base;
+            v.inpkts = base + 1;
+            v.outpkts = base + 2;
+            v.inbytes = base + 3;
+            v.outbytes = base + 4;
+            v.cps = base + 5;
+            v.inpps = base + 6;
+            v.outpps = base + 7;
+            v.inbps = base + 8;
+            v.outbps = base + 9;
+            v
         }
     }
 
@@ -445,10 +447,13 @@ mod tests {
             port: 80,
         });
         svc.scheduler = "sh".into();
-        svc.flags =
-            ServiceFlags(ServiceFlags::PERSISTENT | ServiceFlags::HASHED | ServiceFlags::SCHED1);
+        svc.flags = ServiceFlags::from_bits_retain(
+            ServiceFlags::PERSISTENT.bits()
+                | ServiceFlags::KERNEL_HASHED
+                | ServiceFlags::SCHED1.bits(),
+        );
         svc.timeout = 360;
-        svc.netmask = 0xffff_ff00;
+        svc.netmask = Netmask::V4(Ipv4Addr::from(0xffff_ff00u32));
         svc.pe_name = Some("sip".into());
         // beyond 32 bits and K/M scaling: printed whole
         svc.stats = stats(5_000_000_000);
@@ -463,17 +468,21 @@ mod tests {
         masq.stats = stats(10);
         let mut gue = Destination::new("2001:db8::2".parse().unwrap(), 80);
         gue.forward = ForwardMethod::Tunnel;
-        gue.tunnel = Tunnel {
-            kind: TunnelType::Gue,
-            port: 6080,
-            flags: TUN_FLAG_CSUM,
+        gue.tunnel = {
+            let mut v = Tunnel::default();
+            v.kind = TunnelType::Gue;
+            v.port = 6080;
+            v.flags = TunnelFlags::CSUM;
+            v
         };
         let mut gre = Destination::new("10.0.0.12".parse().unwrap(), 80);
         gre.forward = ForwardMethod::Tunnel;
-        gre.tunnel = Tunnel {
-            kind: TunnelType::Gre,
-            port: 0,
-            flags: TUN_FLAG_REMCSUM,
+        gre.tunnel = {
+            let mut v = Tunnel::default();
+            v.kind = TunnelType::Gre;
+            v.port = 0;
+            v.flags = TunnelFlags::REMCSUM;
+            v
         };
         let mut local = Destination::new("10.0.0.1".parse().unwrap(), 80);
         local.forward = ForwardMethod::Local;
@@ -520,9 +529,9 @@ mod tests {
             family: Family::Inet6,
         });
         fwm.scheduler = "rr".into();
-        fwm.flags = ServiceFlags(ServiceFlags::PERSISTENT | ServiceFlags::ONEPACKET);
+        fwm.flags = ServiceFlags::PERSISTENT | ServiceFlags::ONEPACKET;
         fwm.timeout = 60;
-        fwm.netmask = 64;
+        fwm.netmask = Netmask::from_raw(Family::Inet6, 64).unwrap();
         let mut ipip = Destination::new("2001:db8::3".parse().unwrap(), 0);
         ipip.forward = ForwardMethod::Tunnel;
         let udp = Service::new(ServiceKey::Addr {
@@ -535,7 +544,7 @@ mod tests {
             addr: "10.0.0.2".parse().unwrap(),
             port: 5000,
         });
-        odd.netmask = 0xff00_ff00;
+        odd.netmask = Netmask::V4(Ipv4Addr::from(0xff00_ff00u32));
         let doc =
             text(|o| write_services(o, &INFO, &[(fwm, vec![ipip]), (udp, vec![]), (odd, vec![])]));
         let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
@@ -548,7 +557,8 @@ mod tests {
         assert_eq!(s[0]["netmask"], "ffff:ffff:ffff:ffff::");
         assert_eq!(s[0]["prefix_len"], 64);
         assert_eq!(s[0]["one_packet"], true);
-        assert_eq!(s[0]["flags"], 5);
+        // The kernel's number, HASHED (0x2) included as the kernel reports it.
+        assert_eq!(s[0]["flags"], 7);
         assert!(doc.contains("\"tunnel\":{\"type\":\"ipip\",\"port\":0,\"csum\":\"none\"}"));
         assert_eq!(s[1]["protocol"], "udp");
         // glibc's text, as the text views print it
@@ -566,32 +576,34 @@ mod tests {
 
     #[test]
     fn timeouts_and_daemons() {
-        let t = Timeouts {
-            tcp: 900,
-            tcp_fin: 120,
-            udp: 300,
+        let t = {
+            let mut v = Timeouts::default();
+            v.tcp = 900;
+            v.tcp_fin = 120;
+            v.udp = 300;
+            v
         };
         assert_eq!(
             text(|o| write_timeouts(o, &t)),
             "{\"version\":1,\"timeouts\":{\"tcp\":900,\"tcp_fin\":120,\"udp\":300}}\n"
         );
-        let master = Daemon {
-            state: DaemonState::Master,
-            mcast_ifn: "eth0".into(),
-            syncid: 3,
-            sync_maxlen: 1472,
-            mcast_group: Some("224.0.0.81".parse().unwrap()),
-            mcast_port: 8848,
-            mcast_ttl: 1,
+        let master = {
+            let mut v = Daemon::new(DaemonState::Master, "eth0");
+            v.syncid = 3;
+            v.sync_maxlen = 1472;
+            v.mcast_group = Some("224.0.0.81".parse().unwrap());
+            v.mcast_port = 8848;
+            v.mcast_ttl = 1;
+            v
         };
-        let backup = Daemon {
-            state: DaemonState::Backup,
-            mcast_ifn: "eth1".into(),
-            syncid: 0,
-            sync_maxlen: 0,
-            mcast_group: None,
-            mcast_port: 0,
-            mcast_ttl: 0,
+        let backup = {
+            let mut v = Daemon::new(DaemonState::Backup, "eth1");
+            v.syncid = 0;
+            v.sync_maxlen = 0;
+            v.mcast_group = None;
+            v.mcast_port = 0;
+            v.mcast_ttl = 0;
+            v
         };
         assert_eq!(
             text(|o| write_daemons(o, &[master, backup])),

@@ -4,21 +4,21 @@
 use std::net::Ipv4Addr;
 
 use ipvs::model::{
-    Destination, Family, ForwardMethod, Service, ServiceFlags, TUN_FLAG_CSUM, TUN_FLAG_REMCSUM,
-    TunnelType, default_netmask,
+    Destination, Family, ForwardMethod, Netmask, Service, ServiceFlags, TunnelFlags, TunnelType,
 };
 
 /// The persistence mask of `svc` as both views print it (dotted for IPv4,
 /// a prefix length for IPv6), or `None` when it is the default /32 or /128.
 pub fn netmask_text(svc: &Service) -> Option<String> {
     let family = svc.key.family();
-    if svc.netmask == default_netmask(family) {
+    if svc.netmask == Netmask::full(family) {
         return None;
     }
+    let raw = svc.netmask.raw();
     Some(match family {
-        Family::Inet => Ipv4Addr::from(svc.netmask).to_string(),
+        Family::Inet => Ipv4Addr::from(raw).to_string(),
         // 1.31 prints the prefix with %d.
-        Family::Inet6 => (svc.netmask as i32).to_string(),
+        Family::Inet6 => (raw as i32).to_string(),
     })
 }
 
@@ -39,7 +39,7 @@ pub fn sched_flag_names(svc: &Service) -> Vec<&'static str> {
     ]
     .iter()
     .zip(names)
-    .filter(|(bit, _)| svc.flags.has(**bit))
+    .filter(|(bit, _)| svc.flags.contains(**bit))
     .map(|(_, name)| name)
     .collect()
 }
@@ -68,10 +68,10 @@ pub fn forward_switch(fwd: ForwardMethod) -> &'static str {
 /// Which checksum mode the tunnel flags select: 0 none, 1 csum, 2 remcsum.
 /// (Other values are not produced by the kernel; the remote-checksum bit
 /// wins, then the checksum bit.)
-pub fn csum_mode(flags: u16) -> usize {
-    if flags & TUN_FLAG_REMCSUM != 0 {
+pub fn csum_mode(flags: TunnelFlags) -> usize {
+    if flags.contains(TunnelFlags::REMCSUM) {
         2
-    } else if flags & TUN_FLAG_CSUM != 0 {
+    } else if flags.contains(TunnelFlags::CSUM) {
         1
     } else {
         0

@@ -152,7 +152,7 @@ fn service_details(svc: &Service) -> String {
             s.push_str(&format!(" pe {pe}"));
         }
     }
-    if svc.flags.has(ServiceFlags::ONEPACKET) {
+    if svc.flags.contains(ServiceFlags::ONEPACKET) {
         s.push_str(" ops");
     }
     s
@@ -280,8 +280,9 @@ mod tests {
     use super::*;
     use crate::cli::views::fixtures::{dest, fwm, service as with_proto, tcp};
     use crate::cli::views::names::{FakeResolver, NoNames};
-    use ipvs::model::{Family, ForwardMethod, Stats, TUN_FLAG_CSUM, Tunnel, TunnelType};
+    use ipvs::model::{Family, ForwardMethod, Netmask, Stats, Tunnel, TunnelFlags, TunnelType};
     use pretty_assertions::assert_eq;
+    use std::net::Ipv4Addr;
 
     fn opts(format: ServiceFormat) -> ListOptions {
         ListOptions {
@@ -302,13 +303,12 @@ mod tests {
     #[test]
     fn header_and_default_titles() {
         let mut v = Vec::new();
-        write_header(
-            &mut v,
-            &Info {
-                version: 0x010201,
-                conn_tab_size: 4096,
-            },
-        )
+        write_header(&mut v, &{
+            let mut v = Info::default();
+            v.version = 0x010201;
+            v.conn_tab_size = 4096;
+            v
+        })
         .unwrap();
         write_titles(&mut v, ServiceFormat::Default).unwrap();
         assert_eq!(
@@ -351,9 +351,9 @@ mod tests {
     #[test]
     fn service_lines_of_the_facts_file() {
         let mut s = tcp("10.0.0.6", 80);
-        s.flags = ServiceFlags(ServiceFlags::PERSISTENT);
+        s.flags = ServiceFlags::PERSISTENT;
         s.timeout = 600;
-        s.netmask = 0xffff_ff00;
+        s.netmask = Netmask::V4(Ipv4Addr::from(0xffff_ff00u32));
         s.pe_name = Some("sip".into());
         assert_eq!(
             line(&s),
@@ -362,10 +362,9 @@ mod tests {
 
         let mut s = tcp("2001:db8::1", 80);
         s.scheduler = "sh".into();
-        s.flags =
-            ServiceFlags(ServiceFlags::PERSISTENT | ServiceFlags::SCHED1 | ServiceFlags::SCHED2);
+        s.flags = ServiceFlags::PERSISTENT | ServiceFlags::SCHED1 | ServiceFlags::SCHED2;
         s.timeout = 360;
-        s.netmask = 64;
+        s.netmask = Netmask::from_raw(Family::Inet6, 64).unwrap();
         assert_eq!(
             line(&s),
             "TCP  [2001:db8::1]:80 sh (sh-fallback,sh-port) persistent 360 mask 64\n"
@@ -373,7 +372,7 @@ mod tests {
 
         let mut s = with_proto(Protocol::Udp, "10.0.0.5", 53);
         s.scheduler = "rr".into();
-        s.flags = ServiceFlags(ServiceFlags::ONEPACKET);
+        s.flags = ServiceFlags::ONEPACKET;
         assert_eq!(line(&s), "UDP  10.0.0.5:53 rr ops\n");
 
         let mut s = with_proto(Protocol::Sctp, "10.0.0.11", 5060);
@@ -385,7 +384,9 @@ mod tests {
         assert_eq!(line(&s), "FWM  1 IPv6 rr\n");
 
         let mut s = tcp("10.0.0.10", 80);
-        s.flags = ServiceFlags(ServiceFlags::SCHED1 | ServiceFlags::SCHED2 | ServiceFlags::HASHED);
+        s.flags = ServiceFlags::from_bits_retain(
+            ServiceFlags::SCHED1.bits() | ServiceFlags::SCHED2.bits() | ServiceFlags::KERNEL_HASHED,
+        );
         assert_eq!(line(&s), "TCP  10.0.0.10:80 wlc (flag-1,flag-2)\n");
 
         let mut s = with_proto(Protocol::Other(99), "10.0.0.12", 1);
@@ -396,14 +397,14 @@ mod tests {
     #[test]
     fn mask_only_with_persistence() {
         let mut s = tcp("10.0.0.6", 80);
-        s.netmask = 0xffff_ff00;
+        s.netmask = Netmask::V4(Ipv4Addr::from(0xffff_ff00u32));
         assert_eq!(line(&s), "TCP  10.0.0.6:80 wlc\n");
-        s.flags = ServiceFlags(ServiceFlags::PERSISTENT);
+        s.flags = ServiceFlags::PERSISTENT;
         s.timeout = 360;
-        s.netmask = 0xffff_ffff;
+        s.netmask = Netmask::V4(Ipv4Addr::from(0xffff_ffffu32));
         assert_eq!(line(&s), "TCP  10.0.0.6:80 wlc persistent 360\n");
         let mut s = tcp("2001:db8::1", 80);
-        s.flags = ServiceFlags(ServiceFlags::PERSISTENT);
+        s.flags = ServiceFlags::PERSISTENT;
         s.timeout = 1;
         assert_eq!(line(&s), "TCP  [2001:db8::1]:80 wlc persistent 1\n");
     }
@@ -412,9 +413,9 @@ mod tests {
     fn pe_only_with_persistence() {
         let mut s = with_proto(Protocol::Udp, "10.0.0.1", 5060);
         s.pe_name = Some("sip".into());
-        s.flags = ServiceFlags(ServiceFlags::ONEPACKET);
+        s.flags = ServiceFlags::ONEPACKET;
         assert_eq!(line(&s), "UDP  10.0.0.1:5060 wlc ops\n");
-        s.flags = ServiceFlags(ServiceFlags::PERSISTENT | ServiceFlags::ONEPACKET);
+        s.flags = ServiceFlags::PERSISTENT | ServiceFlags::ONEPACKET;
         s.timeout = 60;
         assert_eq!(
             line(&s),
@@ -431,13 +432,13 @@ mod tests {
         // D4: the third flag is named for sh and mh
         let mut s = tcp("10.0.0.1", 80);
         s.scheduler = "sh".into();
-        s.flags = ServiceFlags(ServiceFlags::SCHED1 | ServiceFlags::SCHED3);
+        s.flags = ServiceFlags::SCHED1 | ServiceFlags::SCHED3;
         assert_eq!(line(&s), "TCP  10.0.0.1:80 sh (sh-fallback,flag-3)\n");
         s.scheduler = "mh".into();
-        s.flags = ServiceFlags(ServiceFlags::SCHED3);
+        s.flags = ServiceFlags::SCHED3;
         assert_eq!(line(&s), "TCP  10.0.0.1:80 mh (flag-3)\n");
         s.scheduler = "rr".into();
-        s.flags = ServiceFlags(ServiceFlags::SCHED_MASK);
+        s.flags = ServiceFlags::SCHED_MASK;
         assert_eq!(line(&s), "TCP  10.0.0.1:80 rr (flag-1,flag-2,flag-3)\n");
     }
 
@@ -468,17 +469,19 @@ mod tests {
         let s = tcp("10.0.0.6", 80);
         let mut gue = dest("192.168.0.5", 80);
         gue.forward = ForwardMethod::Tunnel;
-        gue.tunnel = Tunnel {
-            kind: TunnelType::Gue,
-            port: 6080,
-            flags: TUN_FLAG_CSUM,
+        gue.tunnel = {
+            let mut v = Tunnel::default();
+            v.kind = TunnelType::Gue;
+            v.port = 6080;
+            v.flags = TunnelFlags::CSUM;
+            v
         };
         let mut ipip = dest("192.168.0.6", 80);
         ipip.forward = ForwardMethod::Tunnel;
         let mut gre = dest("192.168.0.7", 80);
         gre.forward = ForwardMethod::Tunnel;
         gre.tunnel.kind = TunnelType::Gre;
-        gre.tunnel.flags = 2;
+        gre.tunnel.flags = TunnelFlags::REMCSUM;
         let route = dest("192.168.0.8", 80);
         assert_eq!(
             render(
@@ -521,17 +524,19 @@ mod tests {
     }
 
     fn counters(base: u64) -> Stats {
-        Stats {
-            conns: base,
-            inpkts: base * 10,
-            outpkts: 0,
-            inbytes: 123_456_789_012,
-            outbytes: u64::MAX,
-            cps: 1,
-            inpps: 100_000_000,
-            outpps: 5_000_000_000,
-            inbps: 99_999_999,
-            outbps: 100_000_000,
+        {
+            let mut v = Stats::default();
+            v.conns = base;
+            v.inpkts = base * 10;
+            v.outpkts = 0;
+            v.inbytes = 123_456_789_012;
+            v.outbytes = u64::MAX;
+            v.cps = 1;
+            v.inpps = 100_000_000;
+            v.outpps = 5_000_000_000;
+            v.inbps = 99_999_999;
+            v.outbps = 100_000_000;
+            v
         }
     }
 

@@ -63,7 +63,7 @@ pub fn write_service(
     if let Some(pe) = &svc.pe_name {
         line.push_str(&format!(" --pe {pe}"));
     }
-    if svc.flags.has(ServiceFlags::ONEPACKET) {
+    if svc.flags.contains(ServiceFlags::ONEPACKET) {
         line.push_str(" -o");
     }
     let flags = sched_flag_names(svc);
@@ -109,8 +109,9 @@ mod tests {
     use super::*;
     use crate::cli::views::fixtures::{dest, fwm, service as svc};
     use crate::cli::views::names::{FakeResolver, NoNames};
-    use ipvs::model::{TUN_FLAG_CSUM, TUN_FLAG_REMCSUM, Tunnel, TunnelType};
+    use ipvs::model::{Netmask, Tunnel, TunnelFlags, TunnelType};
     use pretty_assertions::assert_eq;
+    use std::net::Ipv4Addr;
 
     fn save(s: &Service, dests: &[Destination]) -> String {
         let mut v = Vec::new();
@@ -121,16 +122,20 @@ mod tests {
     #[test]
     fn examples_of_the_facts_file() {
         let mut s = svc(Protocol::Tcp, "10.0.0.6", 80);
-        s.flags = ServiceFlags(ServiceFlags::PERSISTENT | ServiceFlags::HASHED);
+        s.flags = ServiceFlags::from_bits_retain(
+            ServiceFlags::PERSISTENT.bits() | ServiceFlags::KERNEL_HASHED,
+        );
         s.timeout = 600;
-        s.netmask = 0xffff_ff00;
+        s.netmask = Netmask::V4(Ipv4Addr::from(0xffff_ff00u32));
         s.pe_name = Some("sip".into());
         let mut d = dest("192.168.0.5", 80);
         d.forward = ForwardMethod::Tunnel;
-        d.tunnel = Tunnel {
-            kind: TunnelType::Gue,
-            port: 6080,
-            flags: TUN_FLAG_CSUM,
+        d.tunnel = {
+            let mut v = Tunnel::default();
+            v.kind = TunnelType::Gue;
+            v.port = 6080;
+            v.flags = TunnelFlags::CSUM;
+            v
         };
         assert_eq!(
             save(&s, &[d]),
@@ -153,9 +158,9 @@ mod tests {
     fn every_service_kind_and_option() {
         let mut s = svc(Protocol::Udp, "2001:db8::1", 53);
         s.scheduler = "none".into();
-        s.flags = ServiceFlags(ServiceFlags::PERSISTENT | ServiceFlags::ONEPACKET);
+        s.flags = ServiceFlags::PERSISTENT | ServiceFlags::ONEPACKET;
         s.timeout = 360;
-        s.netmask = 64;
+        s.netmask = Netmask::from_raw(Family::Inet6, 64).unwrap();
         assert_eq!(
             save(&s, &[]),
             "-A -u [2001:db8::1]:53 -s none -p 360 -M 64 -o\n"
@@ -163,7 +168,7 @@ mod tests {
 
         // netmask of a non-persistent service is not saved; pe is
         let mut s = svc(Protocol::Sctp, "10.0.0.11", 5060);
-        s.netmask = 0xffff_0000;
+        s.netmask = Netmask::V4(Ipv4Addr::from(0xffff_0000u32));
         s.pe_name = Some("sip".into());
         assert_eq!(
             save(&s, &[]),
@@ -175,7 +180,7 @@ mod tests {
 
         let mut s = svc(Protocol::Tcp, "10.0.0.10", 80);
         s.scheduler = "sh".into();
-        s.flags = ServiceFlags(ServiceFlags::SCHED1 | ServiceFlags::SCHED2);
+        s.flags = ServiceFlags::SCHED1 | ServiceFlags::SCHED2;
         assert_eq!(
             save(&s, &[]),
             "-A -t 10.0.0.10:80 -s sh -b sh-fallback,sh-port\n"
@@ -192,13 +197,13 @@ mod tests {
         // D4: flag-3 is written, -b never empty
         let mut s = svc(Protocol::Tcp, "10.0.0.1", 80);
         s.scheduler = "sh".into();
-        s.flags = ServiceFlags(ServiceFlags::SCHED1 | ServiceFlags::SCHED3);
+        s.flags = ServiceFlags::SCHED1 | ServiceFlags::SCHED3;
         assert_eq!(
             save(&s, &[]),
             "-A -t 10.0.0.1:80 -s sh -b sh-fallback,flag-3\n"
         );
         s.scheduler = "mh".into();
-        s.flags = ServiceFlags(ServiceFlags::SCHED3);
+        s.flags = ServiceFlags::SCHED3;
         assert_eq!(save(&s, &[]), "-A -t 10.0.0.1:80 -s mh -b flag-3\n");
         // D3: thresholds only when non-zero
         let s = svc(Protocol::Tcp, "10.0.0.1", 80);
@@ -226,7 +231,7 @@ mod tests {
         let mut gre = dest("2001:db8::5", 80);
         gre.forward = ForwardMethod::Tunnel;
         gre.tunnel.kind = TunnelType::Gre;
-        gre.tunnel.flags = TUN_FLAG_REMCSUM;
+        gre.tunnel.flags = TunnelFlags::REMCSUM;
         gre.u_threshold = 5;
         let mut local = dest("10.0.0.1", 80);
         local.forward = ForwardMethod::Local;

@@ -5,7 +5,7 @@
 //! the service's, so decoding needs the service family as a fallback.
 
 use super::DecodeError;
-use crate::model::{Destination, Family, ForwardMethod, Stats, Tunnel, TunnelType};
+use crate::model::{Destination, Family, ForwardMethod, Stats, Tunnel, TunnelFlags, TunnelType};
 
 use super::attr::{AttrWriter, each_attr, malformed};
 use super::stats;
@@ -41,7 +41,7 @@ pub fn encode_dest(w: &mut AttrWriter, d: &Destination) {
         .u32(DestAttr::Weight, d.weight)
         .u8(DestAttr::TunType, d.tunnel.kind.raw())
         .be16(DestAttr::TunPort, d.tunnel.port)
-        .u16(DestAttr::TunFlags, d.tunnel.flags)
+        .u16(DestAttr::TunFlags, d.tunnel.flags.bits())
         .u32(DestAttr::UThresh, d.u_threshold)
         .u32(DestAttr::LThresh, d.l_threshold);
 }
@@ -94,7 +94,7 @@ pub fn decode_dest(
             DestAttr::LThresh => l_threshold = Some(a.u32()?),
             DestAttr::TunType => tunnel.kind = TunnelType::from_raw(a.u8()?),
             DestAttr::TunPort => tunnel.port = a.be16()?,
-            DestAttr::TunFlags => tunnel.flags = a.u16()?,
+            DestAttr::TunFlags => tunnel.flags = TunnelFlags::from_bits_retain(a.u16()?),
             DestAttr::ActiveConns => active_conns = a.u32()?,
             DestAttr::InactConns => inactive_conns = a.u32()?,
             DestAttr::PersistConns => persist_conns = a.u32()?,
@@ -127,7 +127,7 @@ pub(crate) mod tests {
     use std::net::{IpAddr, Ipv4Addr};
 
     use super::*;
-    use crate::model::TUN_FLAG_CSUM;
+    use crate::model::TunnelFlags;
     use crate::wire::attr::attrs;
 
     /// A DEST nest laid out like `ip_vs_genl_fill_dest` (kernel 6.1).
@@ -138,7 +138,7 @@ pub(crate) mod tests {
             .u32(DestAttr::FwdMethod, d.forward.raw())
             .u8(DestAttr::TunType, d.tunnel.kind.raw())
             .be16(DestAttr::TunPort, d.tunnel.port)
-            .u16(DestAttr::TunFlags, d.tunnel.flags)
+            .u16(DestAttr::TunFlags, d.tunnel.flags.bits())
             .u32(DestAttr::Weight, d.weight)
             .u32(DestAttr::UThresh, d.u_threshold)
             .u32(DestAttr::LThresh, d.l_threshold)
@@ -164,7 +164,7 @@ pub(crate) mod tests {
         d.tunnel = Tunnel {
             kind: TunnelType::Gue,
             port: 6080,
-            flags: TUN_FLAG_CSUM,
+            flags: TunnelFlags::CSUM,
         };
         d
     }

@@ -51,11 +51,12 @@ impl Request {
     pub fn get_service(key: &ServiceKey) -> Request {
         // ipvsadm's list path leaves the netmask 0 here (seen with strace);
         // the kernel reads only the identity, so copying it costs nothing.
-        let svc = Service {
-            netmask: 0,
-            ..service::key_only_service(key)
-        };
-        with(Cmd::GetService, |w| full_service(w, &svc))
+        let svc = service::key_only_service(key);
+        with(Cmd::GetService, |w| {
+            w.nest(CmdAttr::Service, |n| {
+                service::encode_service_with_netmask(n, &svc, 0)
+            });
+        })
     }
 
     pub fn get_services() -> Request {
@@ -236,7 +237,7 @@ mod tests {
         }
         .encode();
         let mut want = svc.clone();
-        want.flags.0 = 2;
+        want.flags = crate::model::ServiceFlags::empty();
         assert_eq!(decode_service_reply(&body).unwrap(), want);
         // The same body read as a destination reply: wrong command.
         assert!(decode_dest_reply(&body, Family::Inet, Counters::Read).is_err());

@@ -8,7 +8,7 @@
 //! ipvsadm stores an `in_addr` there and sends it as a "u32".
 
 use super::DecodeError;
-use crate::model::{Family, Protocol, Service, ServiceFlags, ServiceKey};
+use crate::model::{Family, Netmask, Protocol, Service, ServiceFlags, ServiceKey};
 
 use super::attr::{Attr, AttrWriter, attrs, malformed};
 use super::stats;
@@ -64,22 +64,26 @@ fn netmask_bytes(family: Family, netmask: u32) -> [u8; 4] {
 
 /// The full nest as ipvsadm 1.31 sends it for every service command:
 /// identity, SCHED_NAME, PE_NAME if set, FLAGS (with an all-ones mask),
-/// TIMEOUT, NETMASK.
+/// TIMEOUT, NETMASK. HASHED is the kernel's own bit: never sent.
 pub fn encode_service(w: &mut AttrWriter, svc: &Service) {
+    encode_service_with_netmask(w, svc, svc.netmask.raw());
+}
+
+/// [`encode_service`] with the netmask's number given: GET_SERVICE sends 0,
+/// which no [`Netmask`](crate::model::Netmask) of an IPv6 service is.
+pub fn encode_service_with_netmask(w: &mut AttrWriter, svc: &Service, netmask: u32) {
     encode_key(w, &svc.key);
     w.cstr(SvcAttr::SchedName, &svc.scheduler);
     if let Some(pe) = svc.pe_name.as_deref().filter(|pe| !pe.is_empty()) {
         w.cstr(SvcAttr::PeName, pe);
     }
     let mut flags = [0u8; 8];
-    flags[..4].copy_from_slice(&svc.flags.0.to_ne_bytes());
+    let bits = svc.flags.bits() & !ServiceFlags::KERNEL_HASHED;
+    flags[..4].copy_from_slice(&bits.to_ne_bytes());
     flags[4..].copy_from_slice(&FLAGS_MASK_ALL.to_ne_bytes());
     w.bytes(SvcAttr::Flags, &flags)
         .u32(SvcAttr::Timeout, svc.timeout)
-        .bytes(
-            SvcAttr::Netmask,
-            &netmask_bytes(svc.key.family(), svc.netmask),
-        );
+        .bytes(SvcAttr::Netmask, &netmask_bytes(svc.key.family(), netmask));
 }
 
 /// What ipvsadm sends when a command names a service but sets nothing
@@ -133,10 +137,12 @@ pub fn decode_service(nest: &[u8]) -> Result<Service, DecodeError> {
         .payload
         .try_into()
         .map_err(|_| malformed("service NETMASK is not 4 bytes"))?;
-    let netmask = match family {
+    let netmask_raw = match family {
         Family::Inet => u32::from_be_bytes(nm),
         Family::Inet6 => u32::from_ne_bytes(nm),
     };
+    let netmask = Netmask::from_raw(family, netmask_raw)
+        .ok_or_else(|| malformed(format!("service NETMASK {netmask_raw} for IPv6")))?;
     let pe_name = match get(SvcAttr::PeName) {
         Some(a) => Some(a.cstr()?).filter(|s| !s.is_empty()),
         None => None,
@@ -144,7 +150,7 @@ pub fn decode_service(nest: &[u8]) -> Result<Service, DecodeError> {
     Ok(Service {
         key,
         scheduler: need(get(SvcAttr::SchedName), "SCHED_NAME")?.cstr()?,
-        flags: ServiceFlags(flags),
+        flags: ServiceFlags::from_bits_retain(flags & !ServiceFlags::KERNEL_HASHED),
         timeout: need(get(SvcAttr::Timeout), "TIMEOUT")?.u32()?,
         netmask,
         pe_name,
@@ -178,7 +184,7 @@ pub(crate) mod tests {
             .u32(SvcAttr::Timeout, svc.timeout)
             .bytes(
                 SvcAttr::Netmask,
-                &netmask_bytes(svc.key.family(), svc.netmask),
+                &netmask_bytes(svc.key.family(), svc.netmask.raw()),
             );
         let mut s = AttrWriter::new();
         stats::encode_stats(&mut s, &svc.stats, false);
@@ -239,9 +245,9 @@ pub(crate) mod tests {
             mark: 0x1234_5678,
             family: Family::Inet6,
         });
-        svc.flags = ServiceFlags(ServiceFlags::PERSISTENT | ServiceFlags::ONEPACKET);
+        svc.flags = ServiceFlags::PERSISTENT | ServiceFlags::ONEPACKET;
         svc.timeout = 360;
-        svc.netmask = 64;
+        svc.netmask = Netmask::from_raw(Family::Inet6, 64).unwrap();
         svc.pe_name = Some("sip".into());
         let mut w = AttrWriter::new();
         encode_service(&mut w, &svc);
@@ -268,16 +274,13 @@ pub(crate) mod tests {
     #[test]
     fn ipv4_netmask_travels_as_octets() {
         let mut svc = Service::new(tcp(IpAddr::V4(Ipv4Addr::LOCALHOST), 1));
-        svc.netmask = u32::from(Ipv4Addr::new(255, 255, 255, 0));
+        svc.netmask = Netmask::V4(Ipv4Addr::new(255, 255, 255, 0));
         let mut w = AttrWriter::new();
         encode_service(&mut w, &svc);
         let b = w.into_bytes();
         assert_eq!(&b[b.len() - 4..], &[255, 255, 255, 0]);
         let back = decode_service(&kernel_service_nest(&svc, 0, !0)).unwrap();
-        assert_eq!(
-            Ipv4Addr::from(back.netmask),
-            Ipv4Addr::new(255, 255, 255, 0)
-        );
+        assert_eq!(back.netmask, Netmask::V4(Ipv4Addr::new(255, 255, 255, 0)));
     }
 
     #[test]
@@ -297,7 +300,7 @@ pub(crate) mod tests {
         let mut svc = Service::new(tcp(IpAddr::V6("2001:db8::1".parse().unwrap()), 8080));
         svc.scheduler = "sh".into();
         svc.timeout = 300;
-        svc.netmask = 96;
+        svc.netmask = Netmask::from_raw(Family::Inet6, 96).unwrap();
         svc.stats = Stats {
             conns: 5_000_000_000,
             inbytes: 7,
@@ -306,8 +309,48 @@ pub(crate) mod tests {
         let nest = kernel_service_nest(&svc, 0x1 | 0x2 | 0x8 | 0x100, 0x2f);
         let got = decode_service(&nest).unwrap();
         let mut want = svc.clone();
-        want.flags = ServiceFlags(0x1 | 0x2 | 0x8);
+        // The mask drops 0x100; HASHED (0x2) is the kernel's own.
+        want.flags = ServiceFlags::PERSISTENT | ServiceFlags::SCHED1;
         assert_eq!(got, want);
+        // Bits without a name are kept, both ways.
+        let nest = kernel_service_nest(&svc, 0x1 | 0x2 | 0x8 | 0x100, !0);
+        let got = decode_service(&nest).unwrap();
+        assert_eq!(got.flags.bits(), 0x109);
+        let mut w = AttrWriter::new();
+        encode_service(&mut w, &got);
+        let b = w.into_bytes();
+        assert!(b.windows(12).any(|f| f[..4] == [12, 0, 7, 0]
+            && f[4..8] == 0x109u32.to_ne_bytes()
+            && f[8..] == [0xff; 4]));
+    }
+
+    #[test]
+    fn hashed_is_never_sent() {
+        let mut svc = Service::new(tcp(IpAddr::V4(Ipv4Addr::LOCALHOST), 1));
+        svc.flags = ServiceFlags::from_bits_retain(ServiceFlags::KERNEL_HASHED | 0x1);
+        let mut w = AttrWriter::new();
+        encode_service(&mut w, &svc);
+        let b = w.into_bytes();
+        assert!(
+            b.windows(8)
+                .any(|f| f[..4] == [12, 0, 7, 0] && f[4..] == 1u32.to_ne_bytes())
+        );
+    }
+
+    #[test]
+    fn an_ipv6_netmask_outside_1_to_128_is_malformed() {
+        let mut svc = Service::new(tcp(IpAddr::V6(Ipv6Addr::LOCALHOST), 1));
+        svc.netmask = Netmask::from_raw(Family::Inet6, 64).unwrap();
+        let mut nest = kernel_service_nest(&svc, 0, !0);
+        // NETMASK is the last attribute here unless stats follow; find it.
+        let at = nest
+            .windows(8)
+            .position(|f| f[..4] == [8, 0, 9, 0] && f[4..] == 64u32.to_ne_bytes())
+            .expect("netmask attribute");
+        nest[at + 4..at + 8].copy_from_slice(&0u32.to_ne_bytes());
+        assert!(decode_service(&nest).is_err());
+        nest[at + 4..at + 8].copy_from_slice(&129u32.to_ne_bytes());
+        assert!(decode_service(&nest).is_err());
     }
 
     #[test]
@@ -318,7 +361,7 @@ pub(crate) mod tests {
         });
         let got = decode_service(&kernel_service_nest(&svc, 2, !0)).unwrap();
         assert_eq!(got.key, svc.key);
-        assert_eq!(got.flags, ServiceFlags(2));
+        assert_eq!(got.flags, ServiceFlags::empty());
         assert_eq!(got.pe_name, None);
     }
 
