@@ -171,6 +171,13 @@ fn service_label(svc: &Value) -> Vec<String> {
 
 /// Scheduler, flags and persistence as the non-counter views show them.
 fn service_details(svc: &Value) -> Vec<String> {
+    // "flags" is the kernel's number: HASHED (0x2) is set on every service
+    // in the table, and the persistence (0x1) and one-packet (0x4) bits
+    // agree with the named fields.
+    let bits = svc["flags"].as_u64().expect("flags is a number");
+    assert_eq!(bits & 0x2, 0x2, "{svc}");
+    assert_eq!(bits & 0x1 != 0, svc["persistent"] == true, "{svc}");
+    assert_eq!(bits & 0x4 != 0, svc["one_packet"] == true, "{svc}");
     let mut t = vec![s(&svc["scheduler"])];
     let flags: Vec<String> = svc["sched_flags"]
         .as_array()
