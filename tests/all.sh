@@ -8,6 +8,18 @@ cd "$(dirname "$0")/.."
 cargo fmt --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo clippy -p linux-ipvs --all-targets -- -D warnings
+# Not a workspace member (tests/vm/test.sh builds it), so `cargo fmt`
+# does not see it.
+rustfmt --edition 2024 --check tests/extern/src/main.rs
+# The library is what other programs depend on: none of the command
+# line's crates may reach it.
+lib_tree=$(cargo tree -p linux-ipvs -e normal --prefix none)
+cli_crates=$(grep -E '^(clap|serde)' <<<"$lib_tree" || true)
+if [ -n "$cli_crates" ]; then
+    echo "all.sh: linux-ipvs depends on command-line crates:" >&2
+    echo "$cli_crates" >&2
+    exit 1
+fi
 # The man page test renders it with groff; the completion test runs bash.
 if ! command -v groff >/dev/null; then
     apt-get update && apt-get install -y groff-base

@@ -19,6 +19,13 @@
 # and SINGLE_LIST of `-L -n` on an empty table, in blocks of BLOCK per tool,
 # alternating.
 #
+# With BASE_DIR (a second build of ours, the baseline: tests/bench/run.sh
+# with BENCH_BASELINE), every operation also runs the baseline, right
+# beside ours and in turns (baseline first in one round, ours first in the
+# next), so a burst of host load hits both alike; the table gains the
+# baseline's times, its ratio to the reference and ours/baseline, and the
+# baseline's outputs must be the bytes ours prints.
+#
 # Timing: /proc/uptime (10 ms steps; every measured span is far longer).
 # The CPU may be shared, so compare ratios within one run, not times
 # across runs.
@@ -28,10 +35,12 @@
 #   single-invocation part)   BENCH_RUNS 3 (per op, sizes < 10000
 #   services)   BENCH_RUNS_LARGE 1  BENCH_SINGLE 1000  BENCH_SINGLE_LIST 200
 #   BENCH_BLOCK 100   BENCH_SETTLE 5   REF_DIR /ref/ipvsadm   OURS_DIR /ours/ipvsadm
+#   BASE_DIR (none: no baseline)
 . /tests/vm/lib.sh
 
 REF=${REF_DIR:-/ref/ipvsadm}/ipvsadm
 OURS=${OURS_DIR:-/ours/ipvsadm}/ipvsadm
+BASE=${BASE_DIR:+$BASE_DIR/ipvsadm}
 SIZES=${BENCH_SIZES:-2000x10 startup 20000x2}
 RUNS=${BENCH_RUNS:-3}
 RUNS_LARGE=${BENCH_RUNS_LARGE:-1}
@@ -80,10 +89,36 @@ timed() {
     best "$_name" $((_t1 - _t0))
 }
 
-row() { # row OP SIZE REF_MS OURS_MS
-    ratio=$(awk -v r="$3" -v o="$4" 'BEGIN { if (r > 0) printf "%.3f", o / r; else print "-" }')
-    printf '| %-22s | %-9s | %9s | %9s | %6s |\n' "$1" "$2" "$3" "$4" "$ratio"
-    echo "bench: result: $1 | $2 | $3 ms | $4 ms | $ratio" >&2
+ratio() { # ratio NEW OLD
+    awk -v n="$1" -v o="$2" 'BEGIN { if (o > 0) printf "%.3f", n / o; else print "-" }'
+}
+
+row() { # row OP SIZE REF_MS OURS_MS [BASE_MS]
+    r=$(ratio "$4" "$3")
+    if [ -z "$BASE" ]; then
+        printf '| %-22s | %-9s | %9s | %9s | %6s |\n' "$1" "$2" "$3" "$4" "$r"
+        echo "bench: result: $1 | $2 | $3 ms | $4 ms | $r" >&2
+    else
+        rb=$(ratio "$5" "$3") rn=$(ratio "$4" "$5")
+        printf '| %-22s | %-9s | %9s | %9s | %9s | %8s | %8s | %9s |\n' \
+            "$1" "$2" "$3" "$5" "$4" "$rb" "$r" "$rn"
+        echo "bench: result: $1 | $2 | ref $3 ms | base $5 ms | ours $4 ms | base/ref $rb | ours/ref $r | ours/base $rn" >&2
+    fi
+}
+
+# tools ROUND: the tools of one round in the order they run: the
+# reference first (as without a baseline), then baseline and ours,
+# swapping places every round so neither always runs right after the
+# reference.
+tools() {
+    if [ -z "$BASE" ]; then echo ref ours
+    elif [ $(($1 % 2)) = 0 ]; then echo ref base ours
+    else echo ref ours base
+    fi
+}
+
+bin_of() { # bin_of TOOL: the executable of ref, base or ours
+    case $1 in ref) echo "$REF" ;; base) echo "$BASE" ;; *) echo "$OURS" ;; esac
 }
 
 same() { # same WHAT FILE1 FILE2
@@ -113,34 +148,36 @@ single_block() {
 }
 
 # single WHAT TOTAL: TOTAL invocations per tool in blocks of BLOCK,
-# alternating; the table is cleared before each block. Prints ref and ours
-# total ms.
+# alternating; the table is cleared before each block. Prints ref, ours
+# and baseline total ms (the last 0 without a baseline).
 single() {
-    _what=$1 _total=$2 _done=0 _tr=0 _to=0
+    _what=$1 _total=$2 _done=0 _round=0 _ms_ref=0 _ms_ours=0 _ms_base=0
     while [ $_done -lt "$_total" ]; do
         _n=$BLOCK; [ $((_done + _n)) -gt "$_total" ] && _n=$((_total - _done))
-        for _t in ref ours; do
+        for _t in $(tools $_round); do
             $REF -C
-            [ $_t = ref ] && _bin=$REF || _bin=$OURS
             _t0=$(now)
-            single_block "$_bin" "$_done" "$_n" "$_what" || { echo "bench: $_t $_what failed" >&2; fail=1; }
+            single_block "$(bin_of "$_t")" "$_done" "$_n" "$_what" || { echo "bench: $_t $_what failed" >&2; fail=1; }
             _t1=$(now)
-            if [ $_t = ref ]; then _tr=$((_tr + _t1 - _t0)); else _to=$((_to + _t1 - _t0)); fi
+            eval "_ms_$_t=\$((_ms_$_t + _t1 - _t0))"
         done
         _done=$((_done + _n))
+        _round=$((_round + 1))
     done
     $REF -C
-    echo "$_tr $_to"
+    echo "$_ms_ref $_ms_ours $_ms_base"
 }
 
 startup() {
     if [ "$SINGLE" -gt 0 ]; then
+        # shellcheck disable=SC2046 # three numbers, split on purpose
         set -- $(single add "$SINGLE")
-        row "single -A (start-up)" "${SINGLE}×" "$1" "$2" >>$W/table
+        row "single -A (start-up)" "${SINGLE}×" "$1" "$2" "$3" >>$W/table
     fi
     if [ "$SINGLE_LIST" -gt 0 ]; then
+        # shellcheck disable=SC2046
         set -- $(single list "$SINGLE_LIST")
-        row "-L -n, empty table" "${SINGLE_LIST}×" "$1" "$2" >>$W/table
+        row "-L -n, empty table" "${SINGLE_LIST}×" "$1" "$2" "$3" >>$W/table
     fi
 }
 
@@ -174,16 +211,15 @@ for size in $SIZES; do
     runs=$RUNS; [ "$ns" -ge 10000 ] && runs=$RUNS_LARGE
     gen "$ns" "$nd" >$W/rules
     echo "bench: $size: $(wc -l <$W/rules) rule lines, $runs run(s) per tool and operation"
-    for name in restore_ref restore_ours list_ref list_ours stats_ref stats_ours save_ref save_ours; do
-        eval "best_$name="
+    for op in restore list stats save; do
+        for t in ref ours base; do eval "best_${op}_$t="; done
     done
     i=0
     while [ $i -lt "$runs" ]; do
-        for t in ref ours; do
-            [ $t = ref ] && bin=$REF || bin=$OURS
-            ms=$(unshare -n sh $W/restore1.sh "$bin" $W/rules $W/table_$t "$OURS")
+        for t in $(tools $i); do
+            ms=$(unshare -n sh $W/restore1.sh "$(bin_of "$t")" $W/rules "$W/table_$t" "$OURS")
             [ -n "$ms" ] || { echo "bench: $t -R failed" >&2; fail=1; ms=0; }
-            best restore_$t "$ms"
+            best "restore_$t" "$ms"
             sleep "$SETTLE"
         done
         i=$((i + 1))
@@ -192,33 +228,47 @@ for size in $SIZES; do
     $REF -C
     $REF -R <$W/rules
     same "$size: table restored by ref / by ours" $W/table_ref $W/table_ours
+    [ -n "$BASE" ] && same "$size: table restored by ours / by baseline" $W/table_ours $W/table_base
     i=0
     while [ $i -lt "$runs" ]; do
-        timed list_ref $REF -L -n
-        timed list_ours $OURS -L -n
-        timed stats_ref $REF -L -n --stats
-        timed stats_ours $OURS -L -n --stats
-        timed save_ref $REF -S -n
-        timed save_ours $OURS -S -n
+        for op in list stats save; do
+            case $op in
+            list) set -- -L -n ;;
+            stats) set -- -L -n --stats ;;
+            save) set -- -S -n ;;
+            esac
+            for t in $(tools $i); do timed "${op}_$t" "$(bin_of "$t")" "$@"; done
+        done
         i=$((i + 1))
     done
     same "$size: -L -n" $W/list_ref.out $W/list_ours.out
     same "$size: -S -n" $W/save_ref.out $W/save_ours.out
     # --stats counters are all zero here (no traffic), so they compare too.
     same "$size: -L -n --stats" $W/stats_ref.out $W/stats_ours.out
+    if [ -n "$BASE" ]; then
+        same "$size: -L -n, ours / baseline" $W/list_ours.out $W/list_base.out
+        same "$size: -S -n, ours / baseline" $W/save_ours.out $W/save_base.out
+        same "$size: -L -n --stats, ours / baseline" $W/stats_ours.out $W/stats_base.out
+    fi
     echo "bench: $size: done"
+    # shellcheck disable=SC2154 # best_* are set by best(), through eval
     {
-        row "restore (-R)" "$size" "$best_restore_ref" "$best_restore_ours"
-        row "list (-L -n)" "$size" "$best_list_ref" "$best_list_ours"
-        row "list --stats" "$size" "$best_stats_ref" "$best_stats_ours"
-        row "save (-S -n)" "$size" "$best_save_ref" "$best_save_ours"
+        row "restore (-R)" "$size" "$best_restore_ref" "$best_restore_ours" "$best_restore_base"
+        row "list (-L -n)" "$size" "$best_list_ref" "$best_list_ours" "$best_list_base"
+        row "list --stats" "$size" "$best_stats_ref" "$best_stats_ours" "$best_stats_base"
+        row "save (-S -n)" "$size" "$best_save_ref" "$best_save_ours" "$best_save_base"
     } >>$W/table
     $REF -C
 done
 
 echo
-echo "| operation              | size      |    ref ms |   ours ms |  ratio |"
-echo "|------------------------|-----------|-----------|-----------|--------|"
+if [ -z "$BASE" ]; then
+    echo "| operation              | size      |    ref ms |   ours ms |  ratio |"
+    echo "|------------------------|-----------|-----------|-----------|--------|"
+else
+    echo "| operation              | size      |    ref ms |   base ms |   ours ms | base/ref | ours/ref | ours/base |"
+    echo "|------------------------|-----------|-----------|-----------|-----------|----------|----------|-----------|"
+fi
 cat $W/table
 echo
 [ $fail = 0 ] && echo "bench: outputs identical" || echo "bench: FAILED (see above)"

@@ -9,7 +9,10 @@
 #     tests/net/netns.sh (--netns with two namespaces) and the traffic
 #     tests, tests/net/run.sh (namespaces, real HTTP through NAT, DR
 #     and TUN services); only when no case files are given
-#  5. Rust test binaries /bin-extra/kernel* (built by test.sh), one test at a
+#  5. the library used by a program outside the workspace (tests/extern/,
+#     built by test.sh as /bin-extra/ipvs-extern; quick, so also with
+#     case files)
+#  6. Rust test binaries /bin-extra/kernel* (built by test.sh), one test at a
 #     time, ignored tests included (kernel tests are #[ignore] on the host)
 # Exits 1 if any step failed. Arguments, if any, replace the case files of
 # step 3 (paths relative to /tests), e.g. `run.sh vm/suite.sh diff/list.cases`.
@@ -49,6 +52,14 @@ if [ $# -eq 0 ]; then
     sh net/netns.sh || fail=1
     step "traffic tests (net/run.sh)"
     sh net/run.sh || fail=1
+fi
+
+# Missing only when suite.sh was started without test.sh (run.sh alone).
+if [ -x /bin-extra/ipvs-extern ]; then
+    step "library in a program outside the workspace (extern/check.sh)"
+    sh extern/check.sh /bin-extra/ipvs-extern || fail=1
+else
+    step "library in a program outside the workspace: skipped, not built (tests/vm/test.sh builds it)"
 fi
 
 for t in /bin-extra/kernel*; do

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/vm/test.sh: host entry point of the kernel test suite (what CI runs).
-# Builds the release binary and the Rust kernel test binaries
-# (tests/kernel*.rs, if any), then boots the VM and runs tests/vm/suite.sh in
-# it. Extra arguments go to suite.sh (case files to run instead of all).
+# Builds the release binary, the Rust kernel test binaries
+# (tests/kernel*.rs, if any) and the program of tests/extern/, then boots
+# the VM and runs tests/vm/suite.sh in it. Extra arguments go to suite.sh
+# (case files to run instead of all).
 # Needs root for apt-get (see run.sh); exits with the suite's status.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -33,6 +34,39 @@ fi
 if [ ${#lib_targets[@]} -gt 0 ]; then
     mapfile -t -O "${#bins[@]}" bins < <(collect -p linux-ipvs --features internals "${lib_targets[@]}")
 fi
+
+# tests/extern/: a program that depends on crates/ipvs by path, built
+# outside the workspace (from a copy in a temporary directory, its own
+# workspace root) as another project would, with the workspace's
+# Cargo.lock so it gets the dependency versions the project tests with.
+# Offline, since the project's build already fetched them. Not --locked:
+# the lock lists the project's packages, not this one, so cargo must add
+# it. The build fails if the library cannot be used from outside: a broken
+# path or manifest, an API only the workspace sees, an `Ipvs` that is not
+# `Send`. suite.sh runs it through tests/extern/check.sh.
+ext_src=$(mktemp -d "${TMPDIR:-/tmp}/ipvs-extern.XXXXXX")
+trap 'rm -rf "$ext_src"' EXIT
+cp -r tests/extern/. "$ext_src/"
+cp Cargo.lock "$ext_src/"
+sed -i "s|path = \"../../crates/ipvs\"|path = \"$root/crates/ipvs\"|" "$ext_src/Cargo.toml"
+grep -qF "path = \"$root/crates/ipvs\"" "$ext_src/Cargo.toml" || {
+    echo "test.sh: tests/extern/Cargo.toml no longer names ../../crates/ipvs" >&2
+    exit 1
+}
+cargo build --release --offline --manifest-path "$ext_src/Cargo.toml" \
+    --target-dir "$root/target/extern"
+# Whatever cargo added to the lock must be the program itself: every
+# dependency at a version the workspace locks.
+locked() { awk '/^name = /{n=$3} /^version = /{print n, $3}' "$1" | sort -u; }
+unlocked=$(comm -23 <(locked "$ext_src/Cargo.lock") <(locked Cargo.lock) | grep -v '^"ipvs-extern" ' || true)
+if [ -n "$unlocked" ]; then
+    echo "test.sh: tests/extern resolved versions the workspace's Cargo.lock does not have:" >&2
+    echo "$unlocked" >&2
+    exit 1
+fi
+rm -rf "$ext_src"
+trap - EXIT
+bins+=("$root/target/extern/release/ipvs-extern")
 
 # The whole suite takes ~20 minutes on an idle 2-core machine and much
 # longer on a busy one (TCG shares the cores); run.sh's 20-minute default
