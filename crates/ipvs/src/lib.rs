@@ -21,3 +21,4 @@ pub use change::Change;
 pub use client::{Error, Failure, Ipvs, Operation, Result};
 #[cfg(feature = "internals")]
 pub use client::{NetlinkTransport, Raw, Transport};
+pub use wire::DecodeError;

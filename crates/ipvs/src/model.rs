@@ -556,3 +556,61 @@ impl Info {
         )
     }
 }
+
+#[cfg(all(test, feature = "serde"))]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn services_and_servers_round_trip() {
+        let mut svc = Service::new(ServiceKey::Addr {
+            protocol: Protocol::Udp,
+            addr: "2001:db8::1".parse().unwrap(),
+            port: 53,
+        });
+        svc.flags = ServiceFlags::PERSISTENT | ServiceFlags::from_bits_retain(0x100);
+        svc.netmask = Netmask::from_raw(Family::Inet6, 64).unwrap();
+        svc.pe_name = Some("sip".into());
+        let text = serde_json::to_string(&svc).unwrap();
+        assert_eq!(serde_json::from_str::<Service>(&text).unwrap(), svc);
+
+        let mut d = Destination::new("10.0.0.2".parse().unwrap(), 80);
+        d.forward = ForwardMethod::Tunnel;
+        d.tunnel = Tunnel::new(TunnelType::Gue, 6080, TunnelFlags::CSUM);
+        let text = serde_json::to_string(&d).unwrap();
+        assert_eq!(serde_json::from_str::<Destination>(&text).unwrap(), d);
+    }
+
+    #[test]
+    fn an_ipv6_prefix_outside_1_to_128_does_not_deserialize() {
+        assert!(serde_json::from_str::<Ipv6Prefix>("64").is_ok());
+        assert!(serde_json::from_str::<Ipv6Prefix>("0").is_err());
+        assert!(serde_json::from_str::<Ipv6Prefix>("129").is_err());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn netmasks_from_the_kernels_numbers() {
+        assert_eq!(
+            Netmask::from_raw(Family::Inet, 0xff00_ff00),
+            Some(Netmask::V4(Ipv4Addr::new(255, 0, 255, 0)))
+        );
+        assert_eq!(Netmask::from_raw(Family::Inet6, 0), None);
+        assert_eq!(Netmask::from_raw(Family::Inet6, 129), None);
+        assert_eq!(Netmask::from_raw(Family::Inet6, 1).unwrap().raw(), 1);
+        assert_eq!(Netmask::full(Family::Inet).raw(), u32::MAX);
+        assert_eq!(Netmask::full(Family::Inet6).raw(), 128);
+    }
+
+    #[test]
+    fn unknown_flag_bits_are_kept() {
+        let f = ServiceFlags::from_bits_retain(0x8001);
+        assert!(f.contains(ServiceFlags::PERSISTENT));
+        assert_eq!(f.bits(), 0x8001);
+        assert_eq!(TunnelFlags::from_bits_retain(0x10).bits(), 0x10);
+    }
+}
