@@ -8,7 +8,8 @@
 #  4. tests/net/realserver.sh (our realserver/director subcommands),
 #     tests/net/netns.sh (--netns with two namespaces) and the traffic
 #     tests, tests/net/run.sh (namespaces, real HTTP through NAT, DR
-#     and TUN services); only when no case files are given
+#     and TUN services, SIP Call-IDs in the connection table); only when
+#     no case files are given
 #  5. Rust test binaries /bin-extra/kernel* (built by test.sh), one test at a
 #     time, ignored tests included (kernel tests are #[ignore] on the host)
 # Exits 1 if any step failed. Arguments, if any, replace the case files of
