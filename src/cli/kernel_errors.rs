@@ -103,7 +103,7 @@ pub fn message(op: Op, errno: i32) -> String {
 }
 
 /// glibc's own text for an errno (what C's `strerror` prints).
-fn strerror(errno: i32) -> String {
+pub(crate) fn strerror(errno: i32) -> String {
     // SAFETY: strerror returns a pointer to a NUL-terminated string that
     // stays valid until the next strerror call on this thread; we copy it
     // at once.

@@ -307,21 +307,23 @@ fn save(
     })
 }
 
-/// `-c`: the connection table, read from procfs as ipvsadm does.
+/// `-c`: the connection table, read from procfs as ipvsadm does, and
+/// written as it is read (it can be millions of rows).
 fn connections(
     mut out: &mut dyn Write,
     persistent: bool,
     request: &ListRequest,
     resolver: &dyn Resolver,
 ) -> io::Result<Outcome> {
-    let Ok(content) = std::fs::read_to_string(views::conn::PROC_PATH) else {
+    let Ok(file) = std::fs::File::open(views::conn::PROC_PATH) else {
         eprintln!("{}", views::conn::open_error_message());
         return Ok(Outcome::Exit(1));
     };
+    let input = io::BufReader::new(file);
     let written = if request.json {
-        views::json::write_connections(&mut out, &content)
+        views::json::write_connections(&mut out, input)
     } else {
-        views::conn::write_connections(&mut out, &content, persistent, request.numeric, resolver)
+        views::conn::write_connections(&mut out, input, persistent, request.numeric, resolver)
     };
     match written {
         Ok(()) => Ok(Outcome::Status(0)),

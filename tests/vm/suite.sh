@@ -8,7 +8,8 @@
 #  4. tests/net/realserver.sh (our realserver/director subcommands),
 #     tests/net/netns.sh (--netns with two namespaces) and the traffic
 #     tests, tests/net/run.sh (namespaces, real HTTP through NAT, DR
-#     and TUN services); only when no case files are given
+#     and TUN services, SIP Call-IDs in the connection table); only when
+#     no case files are given
 #  5. the library used by a program outside the workspace (tests/extern/,
 #     built by test.sh as /bin-extra/ipvs-extern; quick, so also with
 #     case files)

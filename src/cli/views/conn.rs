@@ -1,40 +1,65 @@
-//! `ipvsadm -L -c`: the connection table, read from the text of
-//! `/proc/net/ip_vs_conn` (never netlink).
+//! `ipvsadm -L -c`: the connection table, read from `/proc/net/ip_vs_conn`
+//! (never netlink).
 //!
-//! A pure function of the file's content, so it is tested without a
-//! kernel. 1.31 reads the file in 256-byte pieces and turns long rows
-//! (long persistence-engine data) into garbage rows (D10); we take whole
-//! lines. Each address is read on its own (1.31 takes the family of the
-//! first one for all three, which garbles mixed-family rows).
+//! The file is read as bytes, one line at a time, and each row is written
+//! as soon as it is read, as 1.31 does: a director can hold millions of
+//! connections, so the table is never held whole, and rows written before
+//! an error stay written. The bytes are not text: the SIP persistence
+//! engine's data column is a Call-ID copied from a client's packet, so
+//! any byte above 127 can be there; the text view prints it back as it
+//! came, as 1.31 does. How a row is read is in [`scan`].
+//!
+//! 1.31 reads the file in 255-byte pieces and turns the rest of a longer
+//! row (a long Call-ID) into garbage rows, or crashes (D10). Rows are
+//! taken whole here, up to [`LINE_MAX`] bytes, far beyond the longest
+//! row the kernel writes (under 400 bytes), so that a file that is not
+//! the kernel's cannot make memory grow without bound.
+
+pub mod scan;
 
 use std::fmt;
-use std::io::{self, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::io::{self, BufRead, Write};
+use std::net::IpAddr;
 
 use ipvs::model::Protocol;
 
 use super::names::{Resolver, addr_port};
+pub use scan::Row;
 
 /// Where the table comes from.
 pub const PROC_PATH: &str = "/proc/net/ip_vs_conn";
 
-/// Why the table could not be written. The executor exits 1 in each case,
-/// printing [`ConnError::message`] (if any) to stderr first.
+/// The bytes of a line kept; the rest of a longer line is read and
+/// dropped.
+pub const LINE_MAX: usize = 64 * 1024;
+
+/// Why the table could not be written in full. The executor exits 1 for
+/// each but [`ConnError::Io`], printing [`ConnError::message`] (if any)
+/// to stderr first.
 #[derive(Debug)]
 pub enum ConnError {
-    /// The file is empty (not even its header line).
+    /// The file is empty (not even its header line) or its first read
+    /// failed.
     Empty,
     /// A row that is blank or that cannot be read (1.31 stops silently).
     BadRow,
+    /// Reading a row failed.
+    Read(io::Error),
     /// Writing the output failed.
     Io(io::Error),
 }
 
 impl ConnError {
-    /// The stderr message for this error, if ipvsadm prints one.
+    /// The stderr message for this error, if one is printed.
     pub fn message(&self) -> Option<String> {
         match self {
             ConnError::Empty => Some(format!("unexpected input from {PROC_PATH}")),
+            ConnError::Read(e) => {
+                let reason = e
+                    .raw_os_error()
+                    .map_or_else(|| e.to_string(), crate::cli::kernel_errors::strerror);
+                Some(format!("cannot read file {PROC_PATH}: {reason}"))
+            }
             ConnError::BadRow | ConnError::Io(_) => None,
         }
     }
@@ -45,6 +70,7 @@ impl fmt::Display for ConnError {
         match self {
             ConnError::Empty => write!(f, "unexpected input from {PROC_PATH}"),
             ConnError::BadRow => write!(f, "unreadable row in {PROC_PATH}"),
+            ConnError::Read(e) => write!(f, "reading {PROC_PATH}: {e}"),
             ConnError::Io(e) => e.fmt(f),
         }
     }
@@ -63,78 +89,74 @@ pub fn open_error_message() -> String {
     format!("cannot open file {PROC_PATH}")
 }
 
-/// One row of the proc file (the text and the JSON view read the same).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Row<'a> {
-    pub protocol: &'a str,
-    pub client: (IpAddr, u16),
-    pub virt: (IpAddr, u16),
-    pub dest: (IpAddr, u16),
-    pub state: &'a str,
-    /// Seconds left.
-    pub expires: u32,
-    /// Persistence engine name and data, when the row has them.
-    pub pe: Option<(&'a str, &'a str)>,
+/// Reads the next line of `input` into `line` (cleared first), newline
+/// included, keeping at most [`LINE_MAX`] bytes. `false` at the end of
+/// the input.
+fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<bool> {
+    line.clear();
+    let mut read_any = false;
+    loop {
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(read_any);
+        }
+        read_any = true;
+        let (piece, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..=i], true),
+            None => (buf, false),
+        };
+        let room = LINE_MAX.saturating_sub(line.len());
+        line.extend_from_slice(&piece[..piece.len().min(room)]);
+        let used = piece.len();
+        input.consume(used);
+        if done {
+            return Ok(true);
+        }
+    }
 }
 
-/// An address as the kernel writes it there: IPv6 uncompressed with
-/// colons, IPv4 as 8 hex digits (a dotted quad is accepted too).
-fn parse_addr(s: &str) -> Option<IpAddr> {
-    if s.contains(':') {
-        return s.parse::<Ipv6Addr>().ok().map(IpAddr::V6);
-    }
-    if let Ok(a) = s.parse::<Ipv4Addr>() {
-        return Some(IpAddr::V4(a));
-    }
-    u32::from_str_radix(s, 16)
-        .ok()
-        .map(|n| IpAddr::V4(Ipv4Addr::from(n)))
+/// The proc file, row by row, holding one line at a time.
+pub(super) struct Table<R> {
+    input: R,
+    line: Vec<u8>,
 }
 
-fn parse_row(line: &str) -> Option<Row<'_>> {
-    let f: Vec<&str> = line.split_ascii_whitespace().collect();
-    if f.len() < 9 {
-        return None;
+impl<R: BufRead> Table<R> {
+    /// Reads the header line, which is skipped; without one (or when the
+    /// first read fails, as 1.31 cannot tell the two apart) the file is
+    /// "empty".
+    pub fn open(mut input: R) -> Result<Self, ConnError> {
+        let mut line = Vec::new();
+        match read_line(&mut input, &mut line) {
+            Ok(true) => Ok(Table { input, line }),
+            Ok(false) | Err(_) => Err(ConnError::Empty),
+        }
     }
-    let port = |s: &str| u16::from_str_radix(s, 16).ok();
-    Some(Row {
-        protocol: f[0],
-        client: (parse_addr(f[1])?, port(f[2])?),
-        virt: (parse_addr(f[3])?, port(f[4])?),
-        dest: (parse_addr(f[5])?, port(f[6])?),
-        state: f[7],
-        expires: f[8].parse().ok()?,
-        pe: (f.len() >= 11).then(|| (f[9], f[10])),
-    })
+
+    /// The next row; `None` at the end of the file.
+    pub fn next_row(&mut self) -> Result<Option<Row<'_>>, ConnError> {
+        if !read_line(&mut self.input, &mut self.line).map_err(ConnError::Read)? {
+            return Ok(None);
+        }
+        scan::row(&self.line).map(Some).ok_or(ConnError::BadRow)
+    }
 }
 
-/// Every row of the proc file's `content`, all or nothing (the JSON view's
-/// reading; the text view writes rows as it reads them, as 1.31 does).
-pub(super) fn rows(content: &str) -> Result<Vec<Row<'_>>, ConnError> {
-    let mut lines = content.lines();
-    if lines.next().is_none() {
-        return Err(ConnError::Empty);
-    }
-    lines
-        .map(|l| parse_row(l).ok_or(ConnError::BadRow))
-        .collect()
-}
-
-/// Writes the connection table for the proc file's `content`:
+/// Writes the connection table read from `input` (the proc file):
 /// `persistent` is `--persistent-conn`, `numeric` is `-n`. Rows written
 /// before an error stay written, as in 1.31.
 pub fn write_connections(
     out: &mut impl Write,
-    content: &str,
+    input: impl BufRead,
     persistent: bool,
     numeric: bool,
     resolver: &dyn Resolver,
 ) -> Result<(), ConnError> {
-    let mut lines = content.lines();
-    // The proc header line is skipped; without it the file is "empty".
-    if lines.next().is_none() {
-        return Err(ConnError::Empty);
-    }
+    let mut table = Table::open(input)?;
     writeln!(out, "IPVS connection entries")?;
     if persistent {
         writeln!(
@@ -149,32 +171,61 @@ pub fn write_connections(
             "state", "source", "virtual"
         )?;
     }
-    for line in lines {
-        let row = parse_row(line).ok_or(ConnError::BadRow)?;
-        let protocol = match row.protocol {
-            "TCP" => Some(Protocol::Tcp),
-            "UDP" => Some(Protocol::Udp),
-            "SCTP" => Some(Protocol::Sctp),
-            _ => None,
-        };
-        let name = |(addr, port): (IpAddr, u16)| addr_port(addr, port, protocol, numeric, resolver);
-        let expire = format!("{:02}:{:02}", row.expires / 60, row.expires % 60);
-        let (c, v, d) = (name(row.client), name(row.virt), name(row.dest));
-        match row.pe {
-            // 1.31's row widths here (16/18) differ from its header's (18/16): D12.
-            Some((pe_name, pe_data)) if persistent => writeln!(
-                out,
-                "{:<3} {expire:<6} {:<11} {c:<18} {v:<18} {d:<16} {pe_name:<18} {pe_data}",
-                row.protocol, row.state
-            )?,
-            _ => writeln!(
-                out,
-                "{:<3} {expire:<6} {:<11} {c:<18} {v:<18} {d}",
-                row.protocol, row.state
-            )?,
-        }
+    let mut text = Vec::with_capacity(256);
+    while let Some(row) = table.next_row()? {
+        text.clear();
+        format_row(&mut text, &row, persistent, numeric, resolver);
+        out.write_all(&text)?;
     }
     Ok(())
+}
+
+/// Appends `field` left-aligned in `width` bytes, as C's `%-Ns` (which
+/// counts bytes, not characters).
+fn padded(line: &mut Vec<u8>, field: &[u8], width: usize) {
+    line.extend_from_slice(field);
+    line.resize(line.len() + width.saturating_sub(field.len()), b' ');
+}
+
+/// One row of the text view, newline included.
+fn format_row(
+    line: &mut Vec<u8>,
+    row: &Row<'_>,
+    persistent: bool,
+    numeric: bool,
+    resolver: &dyn Resolver,
+) {
+    let protocol = match row.protocol {
+        b"TCP" => Some(Protocol::Tcp),
+        b"UDP" => Some(Protocol::Udp),
+        b"SCTP" => Some(Protocol::Sctp),
+        _ => None,
+    };
+    let name = |(addr, port): (IpAddr, u16)| addr_port(addr, port, protocol, numeric, resolver);
+    let expire = format!("{:02}:{:02}", row.expires / 60, row.expires % 60);
+    let (c, v, d) = (name(row.client), name(row.virt), name(row.dest));
+    padded(line, row.protocol, 3);
+    line.push(b' ');
+    padded(line, expire.as_bytes(), 6);
+    line.push(b' ');
+    padded(line, row.state, 11);
+    line.push(b' ');
+    padded(line, c.as_bytes(), 18);
+    line.push(b' ');
+    padded(line, v.as_bytes(), 18);
+    line.push(b' ');
+    match row.pe {
+        // 1.31's row widths here (16/18) differ from its header's (18/16): D12.
+        Some((pe_name, pe_data)) if persistent => {
+            padded(line, d.as_bytes(), 16);
+            line.push(b' ');
+            padded(line, pe_name, 18);
+            line.push(b' ');
+            line.extend_from_slice(pe_data);
+        }
+        _ => line.extend_from_slice(d.as_bytes()),
+    }
+    line.push(b'\n');
 }
 
 #[cfg(test)]
@@ -182,14 +233,24 @@ mod tests {
     use super::*;
     use crate::cli::views::names::{FakeResolver, NoNames};
     use pretty_assertions::assert_eq;
+    use std::cell::Cell;
+    use std::rc::Rc;
 
     const HEADER: &str =
         "Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n";
+    const TITLES: &str = "IPVS connection entries\n\
+        pro expire state       source             virtual            destination\n";
+    const TITLES_P: &str = "IPVS connection entries\n\
+        pro expire state       source             virtual            destination        pe name          pe_data\n";
 
-    fn table(content: &str, persistent: bool) -> Result<String, ConnError> {
+    fn bytes(content: &[u8], persistent: bool) -> Result<Vec<u8>, ConnError> {
         let mut v = Vec::new();
         write_connections(&mut v, content, persistent, true, &NoNames)?;
-        Ok(String::from_utf8(v).unwrap())
+        Ok(v)
+    }
+
+    fn table(content: &str, persistent: bool) -> Result<String, ConnError> {
+        bytes(content.as_bytes(), persistent).map(|v| String::from_utf8(v).unwrap())
     }
 
     #[test]
@@ -198,9 +259,9 @@ mod tests {
             format!("{HEADER}TCP C0A80A05 D431 0A000006 0050 C0A80001 0050 ESTABLISHED     899\n");
         assert_eq!(
             table(&proc, false).unwrap(),
-            "IPVS connection entries\n\
-             pro expire state       source             virtual            destination\n\
-             TCP 14:59  ESTABLISHED 192.168.10.5:54321 10.0.0.6:80        192.168.0.1:80\n"
+            format!(
+                "{TITLES}TCP 14:59  ESTABLISHED 192.168.10.5:54321 10.0.0.6:80        192.168.0.1:80\n"
+            )
         );
     }
 
@@ -213,11 +274,12 @@ mod tests {
         );
         assert_eq!(
             table(&proc, true).unwrap(),
-            "IPVS connection entries\n\
-             pro expire state       source             virtual            destination        pe name          pe_data\n\
-             UDP 100:00 UDP         10.0.0.5:5060      10.0.0.6:5060      192.168.0.1:5060 sip                abc@host\n\
-             TCP 00:07  NONE        10.0.0.5:1024      10.0.0.6:80        192.168.0.1:80\n\
-             SCTP 01:00  ESTABLISHED 10.0.0.5:1024      10.0.0.6:80        192.168.0.1:80\n"
+            format!(
+                "{TITLES_P}\
+                 UDP 100:00 UDP         10.0.0.5:5060      10.0.0.6:5060      192.168.0.1:5060 sip                abc@host\n\
+                 TCP 00:07  NONE        10.0.0.5:1024      10.0.0.6:80        192.168.0.1:80\n\
+                 SCTP 01:00  ESTABLISHED 10.0.0.5:1024      10.0.0.6:80        192.168.0.1:80\n"
+            )
         );
         // without --persistent-conn the PE fields are not shown
         assert_eq!(
@@ -250,7 +312,7 @@ mod tests {
              ICMP 0A000005 0400 0A000006 0050 C0A80001 0050 NONE        1\n"
         );
         let mut v = Vec::new();
-        write_connections(&mut v, &proc, false, false, &r).unwrap();
+        write_connections(&mut v, proc.as_bytes(), false, false, &r).unwrap();
         let text = String::from_utf8(v).unwrap();
         let rows: Vec<&str> = text.lines().skip(2).collect();
         assert_eq!(
@@ -262,6 +324,32 @@ mod tests {
         );
     }
 
+    /// A Call-ID with bytes that are not UTF-8 is printed back as it came
+    /// (what 1.31 printed on the 6.1 kernel for this very line).
+    #[test]
+    fn call_id_bytes_printed_as_they_came() {
+        let mut proc = HEADER.as_bytes().to_vec();
+        proc.extend_from_slice(
+            b"UDP 0A000064 0000 0A000001 13C4 C0A80A01 13C4 NONE             53 sip ab\xff\xfe@x\n\
+              UDP 0A000064 949C 0A000001 13C4 C0A80A02 13C4 UDP             295\n",
+        );
+        let mut want = TITLES_P.as_bytes().to_vec();
+        want.extend_from_slice(
+            b"UDP 00:53  NONE        10.0.0.100:0       10.0.0.1:5060      192.168.10.1:5060 sip                ab\xff\xfe@x\n\
+              UDP 04:55  UDP         10.0.0.100:38044   10.0.0.1:5060      192.168.10.2:5060\n",
+        );
+        assert_eq!(bytes(&proc, true).unwrap(), want);
+        let plain = bytes(&proc, false).unwrap();
+        assert!(plain.ends_with(b"10.0.0.1:5060      192.168.10.1:5060\nUDP 04:55  UDP         10.0.0.100:38044   10.0.0.1:5060      192.168.10.2:5060\n"));
+        // a byte above 127 pads like any other (C counts bytes)
+        let proc =
+            format!("{HEADER}T\u{e9} 0A000064 0000 0A000001 13C4 C0A80A01 13C4 \u{e9}t\u{e9} 1\n");
+        assert_eq!(
+            table(&proc, false).unwrap().lines().nth(2).unwrap(),
+            "T\u{e9} 00:01  \u{e9}t\u{e9}       10.0.0.100:0       10.0.0.1:5060      192.168.10.1:5060"
+        );
+    }
+
     #[test]
     fn empty_file_and_bad_rows() {
         assert!(matches!(table("", false), Err(ConnError::Empty)));
@@ -269,14 +357,152 @@ mod tests {
             ConnError::Empty.message().as_deref(),
             Some("unexpected input from /proc/net/ip_vs_conn")
         );
-        assert_eq!(
-            table(HEADER, false).unwrap(),
-            "IPVS connection entries\npro expire state       source             virtual            destination\n"
-        );
+        assert_eq!(table(HEADER, false).unwrap(), TITLES);
+        // a header without its newline is still the header
+        assert_eq!(table(HEADER.trim_end(), true).unwrap(), TITLES_P);
         let blank = format!("{HEADER}\n");
         assert!(matches!(table(&blank, false), Err(ConnError::BadRow)));
         assert_eq!(ConnError::BadRow.message(), None);
-        let garbage = format!("{HEADER}TCP zz 0400 0A000006 0050 C0A80001 0050 NONE 1\n");
+        let garbage = format!("{HEADER}TCP zz 0400 0A000006 0050 C0A80001 0050 NONE\n");
         assert!(matches!(table(&garbage, false), Err(ConnError::BadRow)));
+    }
+
+    /// Rows before a bad one stay written; the last line needs no newline.
+    #[test]
+    fn truncated_lines() {
+        let row = "TCP 0A000005 0400 0A000006 0050 C0A80001 0050 NONE        7";
+        let shown = "TCP 00:07  NONE        10.0.0.5:1024      10.0.0.6:80        192.168.0.1:80\n";
+        assert_eq!(
+            table(&format!("{HEADER}{row}"), false).unwrap(),
+            format!("{TITLES}{shown}")
+        );
+        let mut v = Vec::new();
+        let cut = format!("{HEADER}{row}\n{row}\nTCP 0A000005 0400 0A0000");
+        let err = write_connections(&mut v, cut.as_bytes(), false, true, &NoNames);
+        assert!(matches!(err, Err(ConnError::BadRow)));
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            format!("{TITLES}{shown}{shown}")
+        );
+    }
+
+    /// A line longer than any the kernel writes is kept up to LINE_MAX
+    /// bytes (its data cut there) and the next line is read as usual.
+    #[test]
+    fn huge_line() {
+        let row = "TCP 0A000005 0400 0A000006 0050 C0A80001 0050 NONE        7 sip ";
+        let data = "y".repeat(3 * LINE_MAX);
+        let proc = format!("{HEADER}{row}{data} more words\n{row}z\n");
+        let text = table(&proc, true).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4);
+        let prefix = "TCP 00:07  NONE        10.0.0.5:1024      10.0.0.6:80        192.168.0.1:80   sip                ";
+        assert_eq!(
+            lines[2],
+            format!("{prefix}{}", &data[..LINE_MAX - row.len()])
+        );
+        assert_eq!(lines[3], format!("{prefix}z"));
+    }
+
+    #[test]
+    fn read_errors() {
+        /// Gives its bytes, then fails.
+        struct Failing(&'static [u8]);
+        impl io::Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(io::Error::from_raw_os_error(libc::EIO));
+                }
+                let n = self.0.len().min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut v = Vec::new();
+        let first = write_connections(
+            &mut v,
+            io::BufReader::new(Failing(b"")),
+            false,
+            true,
+            &NoNames,
+        );
+        assert!(matches!(first, Err(ConnError::Empty)));
+        assert!(v.is_empty());
+        let later = write_connections(
+            &mut v,
+            io::BufReader::new(Failing(HEADER.as_bytes())),
+            false,
+            true,
+            &NoNames,
+        );
+        let err = later.unwrap_err();
+        assert_eq!(
+            err.message().as_deref(),
+            Some("cannot read file /proc/net/ip_vs_conn: Input/output error")
+        );
+        assert_eq!(String::from_utf8(v).unwrap(), TITLES);
+    }
+
+    /// The table is written as it is read: 100,000 rows go through and
+    /// no row is read before every earlier one was written.
+    #[test]
+    fn streams_a_large_table() {
+        const ROWS: usize = 100_000;
+        /// Makes the proc file row by row and checks, before each row,
+        /// that every earlier row has been written.
+        struct Rows {
+            next: usize,
+            pending: Vec<u8>,
+            written: Rc<Cell<usize>>,
+        }
+        impl io::Read for Rows {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.pending.is_empty() {
+                    if self.next > ROWS {
+                        return Ok(0);
+                    }
+                    if self.next == 0 {
+                        self.pending.extend_from_slice(HEADER.as_bytes());
+                    } else {
+                        // rows written: all but the one being read
+                        assert!(self.written.get() + 1 >= self.next, "{}", self.next);
+                        let port = self.next % 65536;
+                        self.pending.extend_from_slice(
+                            format!("TCP 0A000005 {port:04X} 0A000006 0050 C0A80001 0050 NONE 7\n")
+                                .as_bytes(),
+                        );
+                    }
+                    self.next += 1;
+                }
+                let n = self.pending.len().min(buf.len());
+                buf[..n].copy_from_slice(&self.pending[..n]);
+                self.pending.drain(..n);
+                Ok(n)
+            }
+        }
+        /// Counts the rows written (the two title lines are not rows).
+        struct Count(Rc<Cell<usize>>, usize);
+        impl Write for Count {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                self.1 += buf.iter().filter(|&&b| b == b'\n').count();
+                self.0.set(self.1.saturating_sub(2));
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let written = Rc::new(Cell::new(0));
+        let input = Rows {
+            next: 0,
+            pending: Vec::new(),
+            written: Rc::clone(&written),
+        };
+        // a small buffer, so that reads and rows interleave closely
+        let input = io::BufReader::with_capacity(64, input);
+        let mut out = Count(Rc::clone(&written), 0);
+        write_connections(&mut out, input, false, true, &NoNames).unwrap();
+        assert_eq!(written.get(), ROWS);
     }
 }

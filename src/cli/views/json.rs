@@ -16,7 +16,8 @@
 //! presentation choices of this program that a library user should not
 //! inherit, and the model stays free of a serde dependency.
 
-use std::io::{self, Write};
+use std::borrow::Cow;
+use std::io::{self, BufRead, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipvs::model::{
@@ -153,12 +154,8 @@ struct JDaemon<'a> {
     mcast_ttl: u8,
 }
 
-#[derive(Serialize)]
-struct ConnectionsDoc<'a> {
-    version: u32,
-    connections: Vec<JConn<'a>>,
-}
-
+/// One connection. The document around them is written piecewise (see
+/// [`write_connections`]), so there is no struct for it.
 #[derive(Serialize)]
 struct JConn<'a> {
     /// The proc file's protocol name, lower case (`tcp`, `udp`, `sctp`).
@@ -170,11 +167,16 @@ struct JConn<'a> {
     dest_address: String,
     dest_port: u16,
     /// As the kernel names it (`ESTABLISHED`, `FIN_WAIT`, `NONE`, ...).
-    state: &'a str,
+    state: Cow<'a, str>,
     /// Seconds left.
     expires: u32,
-    pe_name: Option<&'a str>,
-    pe_data: Option<&'a str>,
+    pe_name: Option<Cow<'a, str>>,
+    /// As text, each byte sequence that is not UTF-8 replaced by U+FFFD.
+    pe_data: Option<Cow<'a, str>>,
+    /// The data's bytes in hex, only when they are not UTF-8 (a SIP
+    /// Call-ID is whatever a client sent): `pe_data` alone would lose them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pe_data_hex: Option<String>,
 }
 
 fn family_name(family: Family) -> &'static str {
@@ -376,33 +378,54 @@ pub fn write_daemons(out: &mut impl Write, daemons: &[Daemon]) -> io::Result<()>
 }
 
 /// `-c` (with or without `--persistent-conn`: the engine fields are always
-/// there) from the text of `/proc/net/ip_vs_conn`. All or nothing: on an
-/// unreadable row nothing is written and the error is the text view's.
-pub fn write_connections(out: &mut impl Write, content: &str) -> Result<(), ConnError> {
-    let connections = conn::rows(content)?
-        .into_iter()
-        .map(|r| JConn {
-            protocol: r.protocol.to_ascii_lowercase(),
+/// there) from `input`, the proc file.
+///
+/// Written as it is read, like the text view: the table can hold millions
+/// of connections, and building the document first would hold them all.
+/// So an unreadable row stops a document already begun; it is then left
+/// unclosed (no JSON reader takes it for a whole one) and the error is the
+/// text view's. A file without its header line writes nothing.
+pub fn write_connections(out: &mut impl Write, input: impl BufRead) -> Result<(), ConnError> {
+    let mut table = conn::Table::open(input)?;
+    write!(out, "{{\"version\":{SCHEMA_VERSION},\"connections\":[")?;
+    let mut first = true;
+    while let Some(r) = table.next_row()? {
+        if !first {
+            out.write_all(b",")?;
+        }
+        first = false;
+        let pe_data_hex =
+            r.pe.filter(|(_, data)| std::str::from_utf8(data).is_err())
+                .map(|(_, data)| hex(data));
+        let row = JConn {
+            protocol: String::from_utf8_lossy(r.protocol).to_ascii_lowercase(),
             client_address: ntop(r.client.0),
             client_port: r.client.1,
             virtual_address: ntop(r.virt.0),
             virtual_port: r.virt.1,
             dest_address: ntop(r.dest.0),
             dest_port: r.dest.1,
-            state: r.state,
+            state: String::from_utf8_lossy(r.state),
             expires: r.expires,
-            pe_name: r.pe.map(|p| p.0),
-            pe_data: r.pe.map(|p| p.1),
-        })
-        .collect();
-    emit(
-        out,
-        &ConnectionsDoc {
-            version: SCHEMA_VERSION,
-            connections,
-        },
-    )?;
+            pe_name: r.pe.map(|p| String::from_utf8_lossy(p.0)),
+            pe_data: r.pe.map(|p| String::from_utf8_lossy(p.1)),
+            pe_data_hex,
+        };
+        serde_json::to_writer(&mut *out, &row).map_err(io::Error::from)?;
+    }
+    out.write_all(b"]}\n")?;
     Ok(())
+}
+
+/// Lower-case hex, two digits a byte.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(2 * bytes.len());
+    for &b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    s
 }
 
 #[cfg(test)]
@@ -622,7 +645,7 @@ mod tests {
     const HEADER: &str =
         "Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n";
 
-    fn conns(content: &str) -> Result<String, ConnError> {
+    fn conns(content: &[u8]) -> Result<String, ConnError> {
         let mut v = Vec::new();
         write_connections(&mut v, content)?;
         Ok(String::from_utf8(v).unwrap())
@@ -636,7 +659,7 @@ mod tests {
              2001:0db8:0000:0000:0000:0000:0000:0002 13C4 UDP          6000 sip \"abc@host\"\n"
         );
         assert_eq!(
-            conns(&proc).unwrap(),
+            conns(proc.as_bytes()).unwrap(),
             "{\"version\":1,\"connections\":[\
              {\"protocol\":\"tcp\",\"client_address\":\"192.168.10.5\",\"client_port\":54321,\
              \"virtual_address\":\"10.0.0.6\",\"virtual_port\":80,\"dest_address\":\"192.168.0.1\",\
@@ -647,22 +670,47 @@ mod tests {
              \"pe_data\":\"\\\"abc@host\\\"\"}]}\n"
         );
         assert_eq!(
-            conns(HEADER).unwrap(),
+            conns(HEADER.as_bytes()).unwrap(),
             "{\"version\":1,\"connections\":[]}\n"
         );
     }
 
+    /// Engine data that is not UTF-8 (a client's Call-ID, as the 6.1
+    /// kernel wrote it): replaced characters in `pe_data`, the bytes in
+    /// `pe_data_hex`.
     #[test]
-    fn connection_errors_write_nothing() {
-        assert!(matches!(conns(""), Err(ConnError::Empty)));
+    fn call_id_bytes_in_hex() {
+        let mut proc = HEADER.as_bytes().to_vec();
+        proc.extend_from_slice(
+            b"UDP 0A000064 0000 0A000001 13C4 C0A80A01 13C4 NONE             53 sip ab\xff\xfe@x\n",
+        );
+        assert_eq!(
+            conns(&proc).unwrap(),
+            "{\"version\":1,\"connections\":[\
+             {\"protocol\":\"udp\",\"client_address\":\"10.0.0.100\",\"client_port\":0,\
+             \"virtual_address\":\"10.0.0.1\",\"virtual_port\":5060,\"dest_address\":\"192.168.10.1\",\
+             \"dest_port\":5060,\"state\":\"NONE\",\"expires\":53,\"pe_name\":\"sip\",\
+             \"pe_data\":\"ab\u{fffd}\u{fffd}@x\",\"pe_data_hex\":\"6162fffe4078\"}]}\n"
+        );
+        assert_eq!(hex(b"\x00\x0f\x10\xff"), "000f10ff");
+    }
+
+    #[test]
+    fn connection_errors() {
+        assert!(matches!(conns(b""), Err(ConnError::Empty)));
+        // An unreadable row stops the document where it is: never closed,
+        // so never taken for a whole one.
         let bad = format!(
             "{HEADER}TCP C0A80A05 D431 0A000006 0050 C0A80001 0050 ESTABLISHED     899\n\n"
         );
         let mut v = Vec::new();
         assert!(matches!(
-            write_connections(&mut v, &bad),
+            write_connections(&mut v, bad.as_bytes()),
             Err(ConnError::BadRow)
         ));
-        assert!(v.is_empty());
+        let begun = String::from_utf8(v).unwrap();
+        assert!(begun.starts_with("{\"version\":1,\"connections\":[{\"protocol\":\"tcp\""));
+        assert!(begun.ends_with("\"pe_data\":null}"));
+        assert!(serde_json::from_str::<serde_json::Value>(&begun).is_err());
     }
 }

@@ -17,13 +17,14 @@
 //!   `save::write_service(out, &svc, &dests, numeric, resolver)`.
 //! - `--timeout`: `config::write_timeouts(out, &timeouts)`;
 //!   `--daemon`: `config::write_daemons(out, &daemons)`.
-//! - `-c`: `conn::write_connections(out, &proc_text, persistent, numeric,
-//!   resolver)` with the text of `/proc/net/ip_vs_conn`; its error says
-//!   which message (if any) to print before exiting 1.
+//! - `-c`: `conn::write_connections(out, proc_file, persistent, numeric,
+//!   resolver)` with `/proc/net/ip_vs_conn` as a `BufRead`, read and
+//!   written row by row; its error says which message (if any) to print
+//!   before exiting 1.
 //! - `--json` (any of the above but `-S`): `json::write_services(out,
 //!   &info, &table)` with the sorted table (one entry for `-L <service>`),
 //!   `json::write_timeouts`, `json::write_daemons`,
-//!   `json::write_connections(out, &proc_text)`.
+//!   `json::write_connections(out, proc_file)`.
 //! - `resolver`: `&names::SystemResolver::new()` normally; with `-n` no
 //!   lookup is made, so `&names::NoNames` does as well.
 
