@@ -1,0 +1,122 @@
+#!/bin/sh
+# tests/apply/run.sh: `ipvsadm apply` against the real kernel, INSIDE the
+# test VM (busybox sh, as root):
+#   tests/vm/run.sh apply/run.sh [PAIRS]      (default 10 pairs)
+#
+# Convergence: for seeded random tables A and B (tests/apply/gen.awk),
+# load A with the reference's -R, run our `apply B`; the reference's
+# -S -n, -L -n, -L -n --thresholds and -L -n --tun-info must then equal
+# what they show after the reference's -C and -R < B, and `apply --dry-run
+# B` must print nothing and exit 0. Also: A's dry-run plan for B, fed to
+# the reference's -R, gives B too.
+# Failures: a bad input line changes nothing; a change the kernel refuses
+# late in the plan (a real server at a local broadcast address) is undone
+# and leaves every view and the kernel's list order byte-identical.
+# Exits 1 if any check failed.
+cd /tests 2>/dev/null || true
+. /tests/vm/lib.sh
+
+OURS=${OURS:-/ours/ipvsadm/ipvsadm}
+REF=${REF:-/ref/ipvsadm/ipvsadm}
+PAIRS=${1:-10}
+fails=0
+n=0
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+W=/tmp/apply
+mkdir -p $W
+
+gen() { awk -v seed="$1" -f /tests/apply/gen.awk; }
+# views FILE: the four views the reference prints, in one file
+views() {
+    {
+        echo "== -S -n"; $REF -S -n
+        echo "== -L -n"; $REF -L -n
+        echo "== -L -n --thresholds"; $REF -L -n --thresholds
+        echo "== -L -n --tun-info"; $REF -L -n --tun-info
+    } >"$1" 2>&1
+}
+# load FILE: the reference's clear and restore
+load() { $REF -C && $REF -R <"$1"; }
+# same DESC A B: pass if files A and B are equal, else show the diff
+same() {
+    if cmp -s "$2" "$3"; then pass "$1"; else fail "$1"; diff "$2" "$3" | head -20 | sed 's/^/  | /'; fi
+}
+
+load_ipvs || { echo "not ok - cannot load IPVS"; exit 1; }
+
+i=1
+while [ "$i" -le "$PAIRS" ]; do
+    gen "$i" >$W/a
+    gen $((i + 1000)) >$W/b
+    load $W/b || fail "pair $i: the reference loads B"
+    views $W/want
+    load $W/a || fail "pair $i: the reference loads A"
+    "$OURS" apply --force $W/b >$W/out 2>$W/err
+    rc=$?
+    if [ $rc -eq 0 ] && [ ! -s $W/out ] && [ ! -s $W/err ]; then
+        pass "pair $i: apply B exits 0, silent"
+    else
+        fail "pair $i: apply B exits 0, silent (rc $rc)"; sed 's/^/  | /' $W/out $W/err | head
+    fi
+    views $W/got
+    same "pair $i: views after apply equal those after -C; -R B" $W/want $W/got
+    "$OURS" apply --dry-run $W/b >$W/out 2>$W/err
+    rc=$?
+    if [ $rc -eq 0 ] && [ ! -s $W/out ] && [ ! -s $W/err ]; then
+        pass "pair $i: dry-run afterwards: nothing, exit 0"
+    else
+        fail "pair $i: dry-run afterwards: nothing, exit 0 (rc $rc)"; sed 's/^/  | /' $W/out $W/err | head
+    fi
+    # A's plan for B, replayed by the reference.
+    load $W/a
+    "$OURS" apply --dry-run $W/b >$W/plan 2>$W/err
+    rc=$?
+    [ $rc -eq 3 ] && [ -s $W/plan ] || { fail "pair $i: dry-run from A exits 3 with a plan (rc $rc)"; cat $W/err; }
+    $REF -R <$W/plan >$W/out 2>&1 || { echo "  | -R of the plan failed:"; sed 's/^/  | /' $W/out | head; }
+    views $W/got
+    same "pair $i: the reference's -R of the dry-run plan gives B" $W/want $W/got
+    i=$((i + 1))
+done
+
+# A bad line changes nothing.
+gen 1 >$W/a
+load $W/a
+views $W/before
+{ gen 2; echo "-a -t 10.0.99.1:80 -r 10.0.0.1"; } >$W/bad
+"$OURS" apply --force $W/bad >$W/out 2>$W/err
+rc=$?
+lines=$(wc -l <$W/bad)
+if [ $rc -eq 2 ] && grep -q "^ipvsadm: $W/bad:$lines: " $W/err; then
+    pass "a line without its -A: exit 2 naming FILE:LINE"
+else
+    fail "a line without its -A: exit 2 naming FILE:LINE (rc $rc)"; sed 's/^/  | /' $W/err
+fi
+views $W/after
+same "a bad line changes nothing" $W/before $W/after
+
+# A change the kernel refuses late in the plan: a real server at the
+# broadcast address of a local subnet (ipvsadm's checks pass it).
+ip link add apply0 type dummy && ip addr add 10.9.0.1/24 brd + dev apply0 && ip link set apply0 up
+for seed in 3 4 5; do
+    gen "$seed" >$W/a
+    load $W/a
+    views $W/before
+    $REF -L -n --nosort >>$W/before
+    { gen $((seed + 1000)); echo "-A -t 10.0.9.9:80 -s rr"; echo "-a -t 10.0.9.9:80 -r 10.9.0.255:80 -g -w 1"; } >$W/late
+    lines=$(wc -l <$W/late)
+    "$OURS" apply --force $W/late >$W/out 2>$W/err
+    rc=$?
+    if [ $rc -eq 1 ] && grep -q "^ipvsadm: $W/late:$lines: " $W/err; then
+        pass "seed $seed: a late refusal: exit 1 naming its line"
+        sed 's/^/  # /' $W/err | head -5
+    else
+        fail "seed $seed: a late refusal: exit 1 naming its line (rc $rc)"; sed 's/^/  | /' $W/err
+    fi
+    views $W/after
+    $REF -L -n --nosort >>$W/after
+    same "seed $seed: after the undo every view and the list order are as before" $W/before $W/after
+done
+
+echo "# $n checks, $fails failed"
+[ "$fails" -eq 0 ]
