@@ -76,7 +76,109 @@ while [ "$i" -le "$PAIRS" ]; do
     $REF -R <$W/plan >$W/out 2>&1 || { echo "  | -R of the plan failed:"; sed 's/^/  | /' $W/out | head; }
     views $W/got
     same "pair $i: the reference's -R of the dry-run plan gives B" $W/want $W/got
+    # The same table as the -L --json document.
+    load $W/b
+    "$OURS" -L --json >$W/b.json
+    load $W/a
+    "$OURS" apply --force $W/b.json >$W/out 2>&1 || { echo "  | apply of the JSON document failed:"; sed 's/^/  | /' $W/out | head; }
+    views $W/got
+    same "pair $i: apply of B's -L --json document gives B" $W/want $W/got
     i=$((i + 1))
+done
+
+# order FILE: the services and servers of -L -n --nosort, in order, without
+# their settings
+order() { $REF -L -n --nosort | awk 'NR > 3 {print $1, $2}' >"$1"; }
+
+# In place: every weight, threshold and scheduler changed, nothing added
+# or removed: the kernel's lists keep their order.
+gen 6 >$W/a
+load $W/a
+order $W/before
+awk '{
+    for (f = 1; f <= NF; f++) {
+        if ($(f - 1) == "-w") $f = ($f + 1) % 5
+        if ($(f - 1) == "-x") $f = $f + 7
+        if ($(f - 1) == "-s" && $f != "sh" && $f != "mh") $f = ($f == "rr" ? "wlc" : "rr")
+    }
+    print }' $W/a >$W/b
+"$OURS" apply $W/b >$W/out 2>&1 || sed 's/^/  | /' $W/out
+order $W/after
+same "edits in place keep the kernel's order of services and servers" $W/before $W/after
+load $W/b
+views $W/want
+load $W/a
+"$OURS" apply $W/b
+views $W/got
+same "edits in place converge" $W/want $W/got
+
+# --keep-unlisted: the services B does not list stay; afterwards a full
+# apply of B has only those deletes left.
+gen 7 >$W/a
+gen 1007 >$W/b
+load $W/a
+"$OURS" apply --dry-run --keep-unlisted $W/b >$W/plan
+if grep -q '^-D' $W/plan; then fail "--keep-unlisted plans no service delete"; else pass "--keep-unlisted plans no service delete"; fi
+"$OURS" apply --keep-unlisted $W/b >$W/out 2>&1 || sed 's/^/  | /' $W/out
+"$OURS" apply --dry-run $W/b >$W/plan
+if [ -s $W/plan ] && ! grep -vq '^-D' $W/plan; then
+    pass "after --keep-unlisted, only the unlisted services' deletes are left"
+else
+    fail "after --keep-unlisted, only the unlisted services' deletes are left"; sed 's/^/  | /' $W/plan
+fi
+
+# --drain without connections: weight-0 edits, then deletes, converges.
+gen 8 >$W/a
+gen 1008 >$W/b
+load $W/b
+views $W/want
+load $W/a
+"$OURS" apply --dry-run --drain 3 $W/b >$W/plan
+first_d=$(grep -n '^-[dD]' $W/plan | head -1 | cut -d: -f1)
+last_zero=$(grep -n '^-e .* -w 0' $W/plan | tail -1 | cut -d: -f1)
+if [ -n "$first_d" ] && [ -n "$last_zero" ] && [ "$last_zero" -lt "$first_d" ]; then
+    pass "--dry-run --drain: weight-0 edits before the deletes"
+else
+    fail "--dry-run --drain: weight-0 edits before the deletes"; sed 's/^/  | /' $W/plan
+fi
+"$OURS" apply --force --drain 3 $W/b >$W/out 2>&1 || sed 's/^/  | /' $W/out
+views $W/got
+same "--drain converges" $W/want $W/got
+
+# Deleting more than half of the live services needs --force.
+gen 9 >$W/a
+load $W/a
+views $W/before
+echo "# nothing" >$W/empty
+"$OURS" apply $W/empty >$W/out 2>&1
+rc=$?
+views $W/after
+if [ $rc -eq 2 ] && grep -q -- "--force" $W/out && cmp -s $W/before $W/after; then
+    pass "emptying the table without --force: exit 2, nothing changed"
+else
+    fail "emptying the table without --force: exit 2, nothing changed (rc $rc)"; sed 's/^/  | /' $W/out
+fi
+"$OURS" apply --force $W/empty
+if [ -z "$($REF -S -n)" ]; then pass "with --force a comment-only file empties the table"; else fail "with --force a comment-only file empties the table"; fi
+
+# Two applies at once end with one of the two tables, whole.
+gen 10 >$W/a
+gen 1010 >$W/b
+gen 2010 >$W/c
+load $W/a; views $W/want-a
+load $W/b; views $W/want-b
+for k in 1 2 3; do
+    load $W/c
+    "$OURS" apply --force $W/a & pa=$!
+    "$OURS" apply --force $W/b & pb=$!
+    wait $pa; ra=$?
+    wait $pb; rb=$?
+    views $W/got
+    if [ $ra -eq 0 ] && [ $rb -eq 0 ] && { cmp -s $W/got $W/want-a || cmp -s $W/got $W/want-b; }; then
+        pass "concurrent applies ($k): one whole table"
+    else
+        fail "concurrent applies ($k): one whole table (rc $ra $rb)"
+    fi
 done
 
 # A bad line changes nothing.
