@@ -220,5 +220,53 @@ for seed in 3 4 5; do
     same "seed $seed: after the undo every view and the list order are as before" $W/before $W/after
 done
 
+# --drain waits for a persistence template, and SIGTERM during the wait
+# undoes the weight-0 edits. A namespace like a small host; a connection
+# attempt from inside it is scheduled by IPVS on the way out, to real
+# servers that never answer, and leaves a template on one of them.
+ip netns add dn && ip netns exec dn sh -c '
+    ip link set lo up && ip link add d0 type dummy && ip link set d0 up &&
+    ip addr add 10.9.9.1/24 dev d0 && ip route add default dev d0'
+dn() { ip netns exec dn "$@"; }
+printf '%s\n' "-A -t 10.9.9.9:80 -s rr -p 60" \
+    "-a -t 10.9.9.9:80 -r 10.9.9.2:80 -g -w 1" "-a -t 10.9.9.9:80 -r 10.9.9.3:80 -g -w 2" >$W/a
+printf '%s\n' "-A -t 10.9.9.9:80 -s rr -p 60" "-a -t 10.9.9.9:80 -r 10.9.9.4:80 -g -w 1" >$W/b
+dn $REF -R <$W/a
+dn nc -w 1 10.9.9.9 80 </dev/null >/dev/null 2>&1
+if [ "$(dn cat /proc/net/ip_vs_conn | wc -l)" -gt 1 ]; then
+    dn $REF -S -n >$W/before
+    dn $REF -L -n --nosort >>$W/before
+    # Not through dn: `ip netns exec` runs ours in place, so $! is ours.
+    ip netns exec dn "$OURS" apply --drain 60 $W/b >$W/out 2>&1 &
+    pid=$!
+    sleep 3
+    kill -TERM $pid
+    wait $pid
+    rc=$?
+    dn $REF -S -n >$W/after
+    dn $REF -L -n --nosort >>$W/after
+    if [ $rc -eq 1 ] && cmp -s $W/before $W/after; then
+        pass "SIGTERM during --drain: exit 1, weights back, nothing else changed"
+        sed 's/^/  # /' $W/out
+    else
+        fail "SIGTERM during --drain: exit 1, weights back, nothing else changed (rc $rc)"
+        sed 's/^/  | /' $W/out; diff $W/before $W/after | sed 's/^/  | /'
+    fi
+    start=$(date +%s)
+    dn "$OURS" apply --drain 3 $W/b >$W/out 2>&1
+    rc=$?
+    took=$(($(date +%s) - start))
+    dn $REF -S -n >$W/got
+    if [ $rc -eq 0 ] && [ $took -ge 3 ] && cmp -s $W/b $W/got; then
+        pass "--drain 3 waits its 3 s for the template, then deletes (${took}s)"
+    else
+        fail "--drain 3 waits its 3 s for the template, then deletes (rc $rc, ${took}s)"
+        sed 's/^/  | /' $W/out; diff $W/b $W/got | sed 's/^/  | /'
+    fi
+else
+    echo "# no persistence template (nc missing?): drain tests skipped"
+fi
+ip netns del dn
+
 echo "# $n checks, $fails failed"
 [ "$fails" -eq 0 ]
