@@ -59,7 +59,7 @@ pub fn change_line(change: &Change) -> Option<String> {
 
 /// `line` (which starts with a two-byte switch) with `switch` instead.
 fn swap(line: String, switch: &str) -> String {
-    format!("{switch}{}", &line[2..])
+    format!("{switch}{}", line.get(2..).unwrap_or_default())
 }
 
 #[cfg(test)]
