@@ -31,11 +31,14 @@ pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {
     // command line fails (tryhelp or "unexpected argument"), except that
     // popt acts on -h/--help/-v/--version as soon as it meets them, before
     // it looks at leftovers; so the only 1.31 command lines that change
-    // meaning are `ipvsadm realserver|director ... --help` (and -v), which
+    // meaning are `ipvsadm realserver|director|apply ... --help` (and -v), which
     // printed ipvsadm's general help and now print the subcommand's. A
     // leading `--netns NAME` (an error in 1.31) may come before the word,
     // as with `ip -n NAME`.
     if let Some((word, rest)) = super::realserver::subcommand_of(&args) {
+        if word == "apply" {
+            return super::apply::main(&argv0, &rest);
+        }
         return super::realserver::main(&argv0, word, &rest);
     }
     let words: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -1,5 +1,6 @@
 //! The command-line side: ipvsadm's grammar, its views and its messages.
 
+pub mod apply;
 pub mod args;
 pub mod command;
 #[cfg(test)]

@@ -237,6 +237,7 @@ pub fn subcommand_of(args: &[String]) -> Option<(&'static str, Vec<String>)> {
     let word = |w: &str| match w {
         "realserver" => Some("realserver"),
         "director" => Some("director"),
+        "apply" => Some("apply"),
         _ => None,
     };
     let (netns, at) = match args.first().map(String::as_str)? {

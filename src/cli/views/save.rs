@@ -53,6 +53,19 @@ pub fn write_service(
     resolver: &dyn Resolver,
 ) -> io::Result<()> {
     let operand = service_operand(svc, numeric, resolver);
+    writeln!(out, "{}", service_line(svc, &operand))?;
+    for d in dests {
+        let mut line = destination_line(svc, &operand, d, numeric, resolver);
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The `-A` line of `svc` (no newline), `operand` from
+/// [`service_operand`]. Everything the service has is stated, so with
+/// `-E` in place of `-A` it is also a whole edit.
+pub fn service_line(svc: &Service, operand: &str) -> String {
     let mut line = format!("-A {operand} -s {}", svc.scheduler);
     if svc.is_persistent() {
         line.push_str(&format!(" -p {}", svc.timeout));
@@ -70,38 +83,43 @@ pub fn write_service(
     if !flags.is_empty() {
         line.push_str(&format!(" -b {}", flags.join(",")));
     }
-    writeln!(out, "{line}")?;
+    line
+}
 
-    // One `-a` line per destination, appended piece by piece (see `text`).
-    for d in dests {
-        let mut line = String::with_capacity(96);
-        line.push_str("-a ");
-        line.push_str(&operand);
-        line.push_str(" -r ");
-        line.push_str(&addr_port(
-            d.addr,
-            d.port,
-            protocol_of(svc),
-            numeric,
-            resolver,
-        ));
-        line.push(' ');
-        line.push_str(forward_switch(d.forward));
-        line.push_str(" -w ");
-        text::int(&mut line, i64::from(d.weight as i32));
-        if d.forward == ForwardMethod::Tunnel {
-            line.push_str(&tunnel_options(d));
-        }
-        for (switch, value) in [(" -x ", d.u_threshold), (" -y ", d.l_threshold)] {
-            if value != 0 {
-                line.push_str(switch);
-                text::uint(&mut line, u64::from(value));
-            }
-        }
-        line.push('\n');
-        out.write_all(line.as_bytes())?;
+/// The `-a` line of `d` in `svc` (no newline), appended piece by piece
+/// (see `text`); like [`service_line`], a whole edit with `-e`.
+pub fn destination_line(
+    svc: &Service,
+    operand: &str,
+    d: &Destination,
+    numeric: bool,
+    resolver: &dyn Resolver,
+) -> String {
+    let mut line = String::with_capacity(96);
+    line.push_str("-a ");
+    line.push_str(operand);
+    line.push_str(" -r ");
+    line.push_str(&addr_port(
+        d.addr,
+        d.port,
+        protocol_of(svc),
+        numeric,
+        resolver,
+    ));
+    line.push(' ');
+    line.push_str(forward_switch(d.forward));
+    line.push_str(" -w ");
+    text::int(&mut line, i64::from(d.weight as i32));
+    if d.forward == ForwardMethod::Tunnel {
+        line.push_str(&tunnel_options(d));
     }
-    Ok(())
+    for (switch, value) in [(" -x ", d.u_threshold), (" -y ", d.l_threshold)] {
+        if value != 0 {
+            line.push_str(switch);
+            text::uint(&mut line, u64::from(value));
+        }
+    }
+    line
 }
 
 #[cfg(test)]
