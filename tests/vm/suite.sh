@@ -8,8 +8,9 @@
 #  4. tests/net/realserver.sh (our realserver/director subcommands),
 #     tests/net/netns.sh (--netns with two namespaces) and the traffic
 #     tests, tests/net/run.sh (namespaces, real HTTP through NAT, DR
-#     and TUN services, SIP Call-IDs in the connection table); only when
-#     no case files are given
+#     and TUN services, SIP Call-IDs in the connection table) and
+#     tests/apply/run.sh (`ipvsadm apply` converging random tables, undo);
+#     only when no case files are given
 #  5. the library used by a program outside the workspace (tests/extern/,
 #     built by test.sh as /bin-extra/ipvs-extern; quick, so also with
 #     case files)
@@ -53,6 +54,8 @@ if [ $# -eq 0 ]; then
     sh net/netns.sh || fail=1
     step "traffic tests (net/run.sh)"
     sh net/run.sh || fail=1
+    step "ipvsadm apply (apply/run.sh, ${APPLY_PAIRS:-30} random table pairs)"
+    sh apply/run.sh "${APPLY_PAIRS:-30}" || fail=1
 fi
 
 # Missing only when suite.sh was started without test.sh (run.sh alone).
