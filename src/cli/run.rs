@@ -757,4 +757,39 @@ mod tests {
         assert_eq!(outcome.unwrap(), Outcome::Status(0));
         assert_eq!(log.take(), vec![Event::Do(NewService)]);
     }
+
+    /// The benchmark's restore input (2,000 services × 10 real servers,
+    /// as `-S -n` writes them: 22,000 lines) read, parsed, encoded and
+    /// queued against a kernel that accepts everything. Not a check but
+    /// the thing to count instructions on (`valgrind --tool=callgrind
+    /// --toggle-collect='*run::restore*'` on this test alone, release
+    /// build), so that parser changes can be measured without a kernel.
+    #[test]
+    #[ignore]
+    fn restore_of_the_benchmark_input() {
+        let mut input = String::new();
+        for s in 0..2000 {
+            let vip = format!("10.{}.{}.{}:80", s / 62500, s / 250 % 250, s % 250 + 1);
+            input.push_str(&format!("-A -t {vip} -s wlc\n"));
+            for d in 0..10 {
+                let rip = format!("172.16.{d}.{}:8080", s % 250 + 1);
+                input.push_str(&format!("-a -t {vip} -r {rip} -m -w 1\n"));
+            }
+        }
+        let kernel = FakeKernel {
+            log: Log::default(),
+            fail: Vec::new(),
+        };
+        let mut session = Session {
+            ipvs: Ipvs::with_transport(Box::new(kernel)),
+            info: Info {
+                version: 0x010201,
+                conn_tab_size: 4096,
+            },
+        };
+        let mut out = Vec::new();
+        let outcome = restore(&mut session, "ipvsadm", &mut input.as_bytes(), &mut out);
+        assert_eq!(outcome.unwrap(), Outcome::Status(0));
+        assert!(out.is_empty());
+    }
 }
