@@ -752,6 +752,54 @@ impl Row {
     }
 }
 
+/// One command's column of the matrix as sets of rows ([`Row::bit`]).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Column {
+    /// `+`: rows that must be given.
+    pub required: u64,
+    /// `x`: rows that must not.
+    pub illegal: u64,
+    /// `1`: rows of which at most one may be.
+    pub exclusive: u64,
+}
+
+impl Cmd {
+    /// Its column of the matrix, as sets: a command line passes the matrix
+    /// if and only if what it gave passes these three tests, which is
+    /// quicker to ask than to scan every row (every `-R` line asks).
+    pub const fn column_sets(self) -> &'static Column {
+        &COLUMNS[self as usize]
+    }
+}
+
+/// [`Cmd::column_sets`] of every command, made from [`ROWS`] when the
+/// table is compiled.
+const COLUMNS: [Column; Cmd::ALL.len()] = {
+    const EMPTY: Column = Column {
+        required: 0,
+        illegal: 0,
+        exclusive: 0,
+    };
+    let mut columns = [EMPTY; Cmd::ALL.len()];
+    let mut row = 0;
+    while row < ROWS.len() {
+        let rules = ROWS[row].rules.as_bytes();
+        let mut column = 0;
+        while column < columns.len() {
+            let bit = 1 << row;
+            match rules[column] {
+                b'+' => columns[column].required |= bit,
+                b'x' => columns[column].illegal |= bit,
+                b'1' => columns[column].exclusive |= bit,
+                _ => {}
+            }
+            column += 1;
+        }
+        row += 1;
+    }
+    columns
+};
+
 /// The tunnel options in the order ipvsadm checks them against the type,
 /// and per type (ipip, gue, gre) the rules as in [`RowSpec::rules`].
 pub const TUNNEL_ROWS: [Row; 4] = [Row::TunPort, Row::TunNocsum, Row::TunCsum, Row::TunRemcsum];
@@ -932,6 +980,20 @@ mod tests {
         for (row, (_, rules)) in TUNNEL_ROWS.into_iter().zip(TUNNEL_RULES) {
             assert!(row.name().starts_with("tun-"));
             assert_eq!(rules.len(), TUNNEL_ROWS.len());
+        }
+    }
+
+    #[test]
+    fn column_sets_say_what_the_rules_say() {
+        for cmd in Cmd::ALL {
+            let sets = cmd.column_sets();
+            for row in Row::ALL {
+                let rule = row.spec().rules.as_bytes()[cmd.column()];
+                let bit = row.bit();
+                assert_eq!(sets.required & bit != 0, rule == b'+', "{cmd:?} {row:?}");
+                assert_eq!(sets.illegal & bit != 0, rule == b'x', "{cmd:?} {row:?}");
+                assert_eq!(sets.exclusive & bit != 0, rule == b'1', "{cmd:?} {row:?}");
+            }
         }
     }
 
