@@ -13,6 +13,7 @@
 
 use std::ffi::OsString;
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
 
 use super::args;
 use super::command::Command;
@@ -20,12 +21,17 @@ use super::run::{self, Outcome};
 
 /// Runs ipvsadm with the process's arguments (`argv[0]` first) and
 /// returns the exit status. Output is flushed; the caller exits.
+///
+/// The arguments stay bytes, as the kernel hands them over: ipvsadm never
+/// decodes them, and a message that quotes one (`unexpected argument
+/// ...`) shows what was typed, whatever its encoding.
 pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {
-    let mut argv = argv
-        .into_iter()
-        .map(|arg| arg.to_string_lossy().into_owned());
-    let argv0 = argv.next().unwrap_or_else(|| "ipvsadm".to_string());
-    let args: Vec<String> = argv.collect();
+    let argv: Vec<OsString> = argv.into_iter().collect();
+    let (argv0, args): (&[u8], _) = match argv.split_first() {
+        Some((argv0, args)) => (argv0.as_bytes(), args),
+        None => (b"ipvsadm", &[][..]),
+    };
+    let words: Vec<&[u8]> = args.iter().map(|arg| arg.as_bytes()).collect();
     // Our own subcommands, chosen by an exact first word. In ipvsadm 1.31
     // a leading non-option word is only ever a leftover: every such
     // command line fails (tryhelp or "unexpected argument"), except that
@@ -35,21 +41,21 @@ pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {
     // printed ipvsadm's general help and now print the subcommand's. A
     // leading `--netns NAME` (an error in 1.31) may come before the word,
     // as with `ip -n NAME`.
-    if let Some((word, rest)) = super::realserver::subcommand_of(&args) {
+    if let Some((word, rest)) = super::realserver::subcommand_of(&words) {
+        let argv0 = String::from_utf8_lossy(argv0);
         if word == "apply" {
             return super::apply::main(&argv0, &rest);
         }
         return super::realserver::main(&argv0, word, &rest);
     }
-    let words: Vec<&str> = args.iter().map(String::as_str).collect();
-    ipvsadm_main(&argv0, &words)
+    ipvsadm_main(argv0, &words)
 }
 
-fn ipvsadm_main(argv0: &str, args: &[&str]) -> i32 {
+fn ipvsadm_main(argv0: &[u8], args: &[&[u8]]) -> i32 {
     let invocation = match args::parse_argv(argv0, args) {
         Ok(invocation) => invocation,
         Err(err) => {
-            eprintln!("{err}");
+            run::print_line(&err.message());
             return err.exit_code();
         }
     };
@@ -62,7 +68,7 @@ fn ipvsadm_main(argv0: &str, args: &[&str]) -> i32 {
         Ok(about @ (Command::Help | Command::Version)) => run::write_about(about, argv0, &mut out),
         _ => match run::start(invocation.netns.as_deref()) {
             Err(message) => {
-                eprintln!("{message}");
+                run::print_line(&message);
                 Ok(Outcome::Exit(2))
             }
             Ok(mut session) => match parsed {
@@ -78,7 +84,7 @@ fn ipvsadm_main(argv0: &str, args: &[&str]) -> i32 {
         // ignored (inherited; else it ends us, as it ends 1.31) is not an error.
         (Err(err), _) | (_, Err(err)) if err.kind() == io::ErrorKind::BrokenPipe => 0,
         (Err(err), _) | (_, Err(err)) => {
-            eprintln!("{argv0}: {err}");
+            run::print_line(&[argv0, format!(": {err}").as_bytes()].concat());
             1
         }
     }

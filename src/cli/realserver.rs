@@ -232,24 +232,29 @@ fn parse_ifname(s: &str) -> Result<String, String> {
 /// The subcommand word and its arguments, if `args` (argv without
 /// argv[0]) starts with `realserver` or `director`, or with `--netns NAME`
 /// or `--netns=NAME` and then one of them; a leading `--netns` is moved
-/// after the word, where the subcommand's grammar reads it.
-pub fn subcommand_of(args: &[String]) -> Option<(&'static str, Vec<String>)> {
-    let word = |w: &str| match w {
-        "realserver" => Some("realserver"),
-        "director" => Some("director"),
-        "apply" => Some("apply"),
+/// after the word, where the subcommand's grammar reads it (`apply` too).
+/// The arguments
+/// become text for clap, bytes that are not UTF-8 as U+FFFD (no value of
+/// these subcommands is meant to have such bytes; clap then refuses what
+/// it does not know).
+pub fn subcommand_of(args: &[&[u8]]) -> Option<(&'static str, Vec<String>)> {
+    let word = |w: &[u8]| match w {
+        b"realserver" => Some("realserver"),
+        b"director" => Some("director"),
+        b"apply" => Some("apply"),
         _ => None,
     };
-    let (netns, at) = match args.first().map(String::as_str)? {
-        "--netns" => (args.get(1)?.clone(), 2),
-        first => match first.strip_prefix("--netns=") {
-            Some(name) => (name.to_string(), 1),
-            None => return Some((word(first)?, args[1..].to_vec())),
+    let text = |w: &[u8]| String::from_utf8_lossy(w).into_owned();
+    let (netns, at) = match *args.first()? {
+        b"--netns" => (text(args.get(1)?), 2),
+        first => match first.strip_prefix(b"--netns=") {
+            Some(name) => (text(name), 1),
+            None => return Some((word(first)?, args[1..].iter().map(|w| text(w)).collect())),
         },
     };
     let word = word(args.get(at)?)?;
     let mut rest = vec!["--netns".to_string(), netns];
-    rest.extend_from_slice(&args[at + 1..]);
+    rest.extend(args[at + 1..].iter().map(|w| text(w)));
     Some((word, rest))
 }
 
@@ -572,8 +577,32 @@ mod tests {
     }
 
     #[test]
+    fn words_that_are_not_utf8_become_text_and_are_refused() {
+        let args: [&[u8]; 4] = [b"realserver", b"setup", b"--vip", b"10.0.0.1\xff"];
+        let (word, rest) = subcommand_of(&args).unwrap();
+        assert_eq!(
+            (word, rest),
+            (
+                "realserver",
+                strings(&["setup", "--vip", "10.0.0.1\u{fffd}"])
+            )
+        );
+        let args: [&[u8]; 3] = [b"--netns", b"\xff", b"director"];
+        assert_eq!(
+            subcommand_of(&args),
+            Some(("director", strings(&["--netns", "\u{fffd}"])))
+        );
+        // Refused by clap's value check before anything is touched.
+        let rest = strings(&["setup", "--vip", "10.0.0.1\u{fffd}", "--method", "dr"]);
+        assert_eq!(main("ipvsadm", "realserver", &rest), EXIT_USAGE);
+    }
+
+    #[test]
     fn subcommand_words_with_a_leading_netns() {
-        let of = |w: &[&str]| subcommand_of(&strings(w));
+        let of = |w: &[&str]| {
+            let bytes: Vec<&[u8]> = w.iter().map(|w| w.as_bytes()).collect();
+            subcommand_of(&bytes)
+        };
         assert_eq!(
             of(&["realserver", "status"]),
             Some(("realserver", strings(&["status"])))

@@ -129,16 +129,15 @@ fn read_rules(bytes: &[u8], argv0: &str) -> Result<Wanted, InputError> {
     let mut b = Builder::default();
     for (n, raw) in bytes.split(|&c| c == b'\n').enumerate() {
         let line = n + 1;
-        let text = String::from_utf8_lossy(raw);
-        let trimmed = text.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
+        let trimmed = raw.trim_ascii();
+        if trimmed.is_empty() || trimmed.starts_with(b"#") {
             continue;
         }
-        let words = args::restore_line_args(&text);
+        let words = args::restore_line_args(raw);
         if words.is_empty() {
             continue;
         }
-        match args::parse(argv0, &words) {
+        match args::parse(argv0.as_bytes(), &words) {
             Ok(Command::Change(Change::AddService(svc))) => b.service(line, svc)?,
             Ok(Command::Change(Change::AddDestination {
                 service,

@@ -150,10 +150,10 @@ impl Job {
         };
         drop(bytes);
 
-        let mut session = match run::start(self.netns.as_deref()) {
+        let mut session = match run::start(self.netns.as_deref().map(str::as_bytes)) {
             Ok(s) => s,
             Err(message) => {
-                eprintln!("{message}");
+                run::print_line(&message);
                 return EXIT_USAGE;
             }
         };

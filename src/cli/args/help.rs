@@ -21,9 +21,10 @@ pub fn version_text() -> String {
 const WIDTH: usize = 79;
 const HELP_COLUMN: usize = 30;
 
-/// What `-h` prints on stdout; `argv0` as invoked appears in the usage.
-pub fn help_text(argv0: &str) -> String {
-    let mut out = version_text();
+/// What `-h` prints on stdout; `argv0` as invoked (bytes, as the program
+/// was called) appears in the usage.
+pub fn help_text(argv0: &[u8]) -> Vec<u8> {
+    let mut text = version_text().into_bytes();
     let usage = [
         "-A|-E service [-s scheduler] [-p [timeout]] [-M netmask] [--pe engine] [-b flags] [-o]",
         "-D service",
@@ -39,11 +40,16 @@ pub fn help_text(argv0: &str) -> String {
         "--stop-daemon master|backup [--syncid id]",
         "-h | -v",
     ];
-    out.push_str("Usage:\n");
+    text.extend_from_slice(b"Usage:\n");
     for line in usage {
-        let _ = writeln!(out, "  {argv0} {line}");
+        text.extend_from_slice(b"  ");
+        text.extend_from_slice(argv0);
+        text.push(b' ');
+        text.extend_from_slice(line.as_bytes());
+        text.push(b'\n');
     }
-    out.push('\n');
+    // The rest is ours alone: made as a `String`, to wrap it.
+    let mut out = String::from("\n");
     push_wrapped(
         &mut out,
         "A service is -t, -u or --sctp-service host[:port], or -f mark [-6]. A host is \
@@ -63,7 +69,7 @@ pub fn help_text(argv0: &str) -> String {
             if option.short.is_none() {
                 names.push_str("    ");
             }
-            let _ = write!(names, "--{}", option.id);
+            let _ = write!(names, "--{}", option.long);
             match (option.kind, option.value_name) {
                 (_, "") => {}
                 (ValueKind::Optional, value) => {
@@ -91,7 +97,8 @@ pub fn help_text(argv0: &str) -> String {
          kernel errors and option syntax errors.",
         "",
     );
-    out
+    text.extend_from_slice(out.as_bytes());
+    text
 }
 
 fn push_wrapped(out: &mut String, text: &str, indent: &str) {
@@ -135,11 +142,15 @@ mod tests {
 
     #[test]
     fn help_covers_every_option() {
-        let text = help_text("/sbin/ipvsadm");
+        let text = String::from_utf8(help_text(b"/sbin/ipvsadm")).unwrap();
         assert!(text.starts_with(&format!("{VERSION_LINE}\n")));
         assert!(text.contains("  /sbin/ipvsadm -S [-n]\n"));
         for option in OPTIONS {
-            assert!(text.contains(&format!("--{}", option.id)), "{}", option.id);
+            assert!(
+                text.contains(&format!("--{}", option.long)),
+                "{}",
+                option.long
+            );
             if let Some(short) = option.short {
                 assert!(text.contains(&format!("  -{short}, -")), "-{short}");
             }
@@ -161,5 +172,16 @@ mod tests {
         if std::env::var_os("SHOW_HELP").is_some() {
             print!("{text}");
         }
+    }
+
+    #[test]
+    fn usage_shows_argv0_as_invoked() {
+        let text = help_text(b"./ipvs\xffadm");
+        let wanted: &[u8] = b"\nUsage:\n  ./ipvs\xffadm -A|-E service ";
+        assert!(text.windows(wanted.len()).any(|w| w == wanted));
+        // Apart from argv0, the same text.
+        let plain = String::from_utf8(help_text(b"ipvsadm")).unwrap();
+        let lossy = String::from_utf8_lossy(&text).replace("./ipvs\u{fffd}adm", "ipvsadm");
+        assert_eq!(lossy, plain);
     }
 }

@@ -1,6 +1,6 @@
 //! Splits the words into options, values and leftovers the way popt 1.19
 //! (`poptGetNextOpt`) does for ipvsadm's table, options looked up in the
-//! option table ([`super::table::Index`]).
+//! option table ([`super::table::short`], [`super::table::long`]).
 //!
 //! Why not clap's own parser: ipvsadm's output is defined by popt's
 //! grammar and popt's errors, and clap differs in ways that show on
@@ -13,24 +13,25 @@
 //! parser reports other texts and checks everything before returning, so
 //! the order of messages cannot be reproduced from its `Error`s. The
 //! option names and value kinds still come from the one option table.
+//!
+//! Words are bytes, as the kernel hands them to a process and as `-R`
+//! reads them: popt never decodes them, and a message that quotes one
+//! must show what was typed, whatever its encoding.
 
 use std::borrow::Cow;
 
-use super::table::{Index, ValueKind};
+use super::table::{self, Opt, ValueKind};
 
 /// One option as it was typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Occurrence<'a> {
-    /// The option's id (its long name).
-    pub id: &'static str,
-    /// Its row in the compatibility matrix, if it has one.
-    pub row: Option<usize>,
+    pub opt: Opt,
     /// Its value, after popt's `!#:+` expansion (borrowed from the words
     /// unless that changed it).
-    pub value: Option<Cow<'a, str>>,
+    pub value: Option<Cow<'a, [u8]>>,
     /// The last word consumed when the option was read: what popt's
     /// `poptBadOption` names in ipvsadm's `invalid option` message.
-    pub token: &'a str,
+    pub token: &'a [u8],
 }
 
 /// Why popt stopped.
@@ -54,7 +55,7 @@ impl PoptReason {
 /// popt's error: the word being read and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoptFailure<'a> {
-    pub token: &'a str,
+    pub token: &'a [u8],
     pub reason: PoptReason,
 }
 
@@ -64,14 +65,13 @@ pub struct Lexed<'a> {
     /// Options in the order popt returns them, up to the first error.
     pub options: Vec<Occurrence<'a>>,
     /// Non-option words (before the error), in order.
-    pub leftovers: Vec<String>,
+    pub leftovers: Vec<&'a [u8]>,
     /// The error that ended the scan, if any.
     pub failure: Option<PoptFailure<'a>>,
 }
 
 struct Lexer<'a> {
-    index: &'static Index,
-    words: &'a [&'a str],
+    words: &'a [&'a [u8]],
     /// Next word to read.
     next: usize,
     /// Inside a short-option cluster: (word, byte offset of the next char).
@@ -79,21 +79,21 @@ struct Lexer<'a> {
     /// After `--` (or the first leftover under POSIXLY_CORRECT).
     rest_leftover: bool,
     posix: bool,
-    /// Words taken by a `!#:+` expansion; skipped when reached.
+    /// Words taken by a `!#:+` expansion; skipped when reached. Empty
+    /// until the first expansion (nearly every line has none).
     taken: Vec<bool>,
 }
 
 /// Scans `words` (argv without argv[0]). `posix` is popt's
 /// POSIX_ME_HARDER mode (set from `POSIXLY_CORRECT`/`POSIX_ME_HARDER`).
-pub fn lex<'a>(words: &'a [&'a str], posix: bool) -> Lexed<'a> {
+pub fn lex<'a>(words: &'a [&'a [u8]], posix: bool) -> Lexed<'a> {
     let mut lexer = Lexer {
-        index: Index::get(),
         words,
         next: 0,
         cluster: None,
         rest_leftover: false,
         posix,
-        taken: vec![false; words.len()],
+        taken: Vec::new(),
     };
     let mut lexed = Lexed::default();
     loop {
@@ -114,69 +114,71 @@ pub fn lex<'a>(words: &'a [&'a str], posix: bool) -> Lexed<'a> {
 
 impl<'a> Lexer<'a> {
     /// popt's `os->argv[os->next - 1]`.
-    fn last_word(&self) -> &'a str {
+    fn last_word(&self) -> &'a [u8] {
         self.next
             .checked_sub(1)
             .and_then(|i| self.words.get(i))
             .copied()
-            .unwrap_or("")
+            .unwrap_or(b"")
+    }
+
+    fn is_taken(&self, at: usize) -> bool {
+        self.taken.get(at).copied().unwrap_or(false)
     }
 
     fn next_option(
         &mut self,
-        leftovers: &mut Vec<String>,
+        leftovers: &mut Vec<&'a [u8]>,
     ) -> Result<Option<Occurrence<'a>>, PoptReason> {
-        let mut long_value: Option<&'a str> = None;
-        let spec = loop {
+        let mut long_value: Option<&'a [u8]> = None;
+        let opt = loop {
             if let Some((word, offset)) = self.cluster.take() {
-                let bytes = self.words[word].as_bytes();
-                let spec = self
-                    .index
-                    .short(bytes[offset])
-                    .ok_or(PoptReason::UnknownOption)?;
+                let bytes = self.words[word];
+                let opt = table::short(bytes[offset]).ok_or(PoptReason::UnknownOption)?;
                 if offset + 1 < bytes.len() {
                     self.cluster = Some((word, offset + 1));
                 }
-                break spec;
+                break opt;
             }
             let Some(&word) = self.words.get(self.next) else {
                 return Ok(None);
             };
             let at = self.next;
             self.next += 1;
-            if self.taken[at] {
+            if self.is_taken(at) {
                 continue;
             }
-            if self.rest_leftover || !word.starts_with('-') || word == "-" {
+            if self.rest_leftover || word.first() != Some(&b'-') || word == b"-" {
                 if self.posix {
                     self.rest_leftover = true;
                 }
-                leftovers.push(word.to_string());
+                leftovers.push(word);
                 continue;
             }
-            if word == "--" {
+            if word == b"--" {
                 self.rest_leftover = true;
                 continue;
             }
-            if let Some(long) = word.strip_prefix("--") {
-                let (name, value) = match long.split_once('=') {
-                    Some((name, value)) => (name, Some(value)),
+            if let Some(long) = word.strip_prefix(b"--") {
+                let (name, value) = match long.iter().position(|&b| b == b'=') {
+                    Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
                     None => (long, None),
                 };
-                let spec = self.index.long(name).ok_or(PoptReason::UnknownOption)?;
+                let opt = table::long(name).ok_or(PoptReason::UnknownOption)?;
                 long_value = value;
-                break spec;
+                break opt;
             }
             // A single dash: popt tries a one-dash long name first, which
             // no ipvsadm option allows, then reads short options.
             self.cluster = Some((at, 1));
         };
 
-        let value = match spec.kind {
+        let kind = opt.spec().kind;
+        let value = match kind {
             ValueKind::Flag => {
                 let glued_equals = self
                     .cluster
-                    .is_some_and(|(word, offset)| self.words[word].as_bytes()[offset] == b'=');
+                    .is_some_and(|(word, offset)| self.words[word][offset] == b'=');
                 if long_value.is_some() || glued_equals {
                     return Err(PoptReason::UnwantedArgument);
                 }
@@ -187,15 +189,15 @@ impl<'a> Lexer<'a> {
                     Some(value)
                 } else if let Some((word, offset)) = self.cluster.take() {
                     let rest = &self.words[word][offset..];
-                    Some(rest.strip_prefix('=').unwrap_or(rest))
-                } else if let Some(word) = self.words.get(self.next) {
-                    if spec.kind == ValueKind::Optional && word.starts_with('-') {
+                    Some(rest.strip_prefix(b"=").unwrap_or(rest))
+                } else if let Some(&word) = self.words.get(self.next) {
+                    if kind == ValueKind::Optional && word.first() == Some(&b'-') {
                         None
                     } else {
                         self.next += 1;
-                        Some(*word)
+                        Some(word)
                     }
-                } else if spec.kind == ValueKind::Optional {
+                } else if kind == ValueKind::Optional {
                     None
                 } else {
                     return Err(PoptReason::MissingArgument);
@@ -204,8 +206,7 @@ impl<'a> Lexer<'a> {
             }
         };
         Ok(Some(Occurrence {
-            id: spec.id,
-            row: spec.row,
+            opt,
             value,
             token: self.last_word(),
         }))
@@ -215,32 +216,33 @@ impl<'a> Lexer<'a> {
     /// not start with `-` and was not taken before (found once per value);
     /// that word is then skipped by the scan. Without such a word the text
     /// stays as it is.
-    fn expand(&mut self, raw: &'a str) -> Cow<'a, str> {
-        const MARK: &str = "!#:+";
-        if !raw.contains(MARK) {
+    fn expand(&mut self, raw: &'a [u8]) -> Cow<'a, [u8]> {
+        const MARK: &[u8] = b"!#:+";
+        let find = |text: &[u8]| text.windows(MARK.len()).position(|w| w == MARK);
+        if find(raw).is_none() {
             return Cow::Borrowed(raw);
         }
-        let mut found: Option<&str> = None;
-        let mut out = String::with_capacity(raw.len());
+        let mut found: Option<&[u8]> = None;
+        let mut out = Vec::with_capacity(raw.len());
         let mut rest = raw;
-        while let Some(pos) = rest.find(MARK) {
-            out.push_str(&rest[..pos]);
+        while let Some(pos) = find(rest) {
+            out.extend_from_slice(&rest[..pos]);
             if found.is_none() {
                 found = self.take_next_free_word();
             }
-            match &found {
-                Some(word) => out.push_str(word),
-                None => out.push_str(MARK),
-            }
+            out.extend_from_slice(found.unwrap_or(MARK));
             rest = &rest[pos + MARK.len()..];
         }
-        out.push_str(rest);
+        out.extend_from_slice(rest);
         Cow::Owned(out)
     }
 
-    fn take_next_free_word(&mut self) -> Option<&'a str> {
+    fn take_next_free_word(&mut self) -> Option<&'a [u8]> {
         let at = (self.next..self.words.len())
-            .find(|&i| !self.taken[i] && !self.words[i].starts_with('-'))?;
+            .find(|&i| !self.is_taken(i) && self.words[i].first() != Some(&b'-'))?;
+        if self.taken.is_empty() {
+            self.taken = vec![false; self.words.len()];
+        }
         self.taken[at] = true;
         Some(self.words[at])
     }
@@ -250,22 +252,30 @@ impl<'a> Lexer<'a> {
 mod tests {
     use super::*;
 
-    fn words(line: &str) -> Vec<&str> {
-        line.split_whitespace().collect()
+    fn words(line: &str) -> Vec<&[u8]> {
+        line.split_whitespace().map(str::as_bytes).collect()
     }
 
-    fn ids<'a>(lexed: &'a Lexed) -> Vec<(&'a str, Option<&'a str>)> {
+    fn text(bytes: &[u8]) -> &str {
+        std::str::from_utf8(bytes).expect("UTF-8 in these tests")
+    }
+
+    fn texts<'a>(list: &[&'a [u8]]) -> Vec<&'a str> {
+        list.iter().map(|w| text(w)).collect()
+    }
+
+    fn ids<'a>(lexed: &'a Lexed) -> Vec<(&'static str, Option<&'a str>)> {
         lexed
             .options
             .iter()
-            .map(|o| (o.id, o.value.as_deref()))
+            .map(|o| (o.opt.long(), o.value.as_deref().map(text)))
             .collect()
     }
 
     fn failure(line: &str) -> (String, PoptReason) {
         let w = words(line);
         let f = lex(&w, false).failure.expect("an error");
-        (f.token.to_string(), f.reason)
+        (text(f.token).to_string(), f.reason)
     }
 
     #[test]
@@ -328,11 +338,11 @@ mod tests {
         let w = words("foo -L - bar -- -n baz");
         let l = lex(&w, false);
         assert_eq!(ids(&l), [("list", None)]);
-        assert_eq!(l.leftovers, ["foo", "-", "bar", "-n", "baz"]);
+        assert_eq!(texts(&l.leftovers), ["foo", "-", "bar", "-n", "baz"]);
         let w = words("-L foo -n");
         let l = lex(&w, true);
         assert_eq!(ids(&l), [("list", None)]);
-        assert_eq!(l.leftovers, ["foo", "-n"]);
+        assert_eq!(texts(&l.leftovers), ["foo", "-n"]);
     }
 
     #[test]
@@ -367,7 +377,7 @@ mod tests {
     fn token_is_the_last_word_read() {
         let w = words("-L --start-daemon master --stop-daemon=backup -LA");
         let l = lex(&w, false);
-        let tokens: Vec<_> = l.options.iter().map(|o| o.token).collect();
+        let tokens: Vec<_> = l.options.iter().map(|o| text(o.token)).collect();
         assert_eq!(
             tokens,
             ["-L", "master", "--stop-daemon=backup", "-LA", "-LA"]
@@ -394,9 +404,44 @@ mod tests {
             ids(&l)[1..],
             [("tcp-service", Some("rr:80")), ("scheduler", Some("rr"))]
         );
-        assert_eq!(l.leftovers, ["10.0.0.1"]);
+        assert_eq!(texts(&l.leftovers), ["10.0.0.1"]);
         let w = words("-A -t !#:+ -n");
         let l = lex(&w, false);
         assert_eq!(ids(&l)[1], ("tcp-service", Some("!#:+")));
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_pass_through() {
+        let w: [&[u8]; 5] = [b"-At\xff:80", b"\xfe", b"-s", b"r\xffr", b"--bogus\xff"];
+        let l = lex(&w, false);
+        let opts: Vec<_> = l
+            .options
+            .iter()
+            .map(|o| (o.opt, o.value.as_deref()))
+            .collect();
+        assert_eq!(
+            opts,
+            [
+                (Opt::AddService, None),
+                (Opt::TcpService, Some(&b"\xff:80"[..])),
+                (Opt::Scheduler, Some(&b"r\xffr"[..])),
+            ]
+        );
+        assert_eq!(l.leftovers, [b"\xfe"]);
+        let failure = l.failure.expect("an error");
+        assert_eq!(failure.token, b"--bogus\xff");
+        assert_eq!(failure.reason, PoptReason::UnknownOption);
+        // A byte above ASCII in a cluster is no short option.
+        let w: [&[u8]; 1] = [b"-L\xff"];
+        let failure = lex(&w, false).failure.expect("an error");
+        assert_eq!(
+            (failure.token, failure.reason),
+            (&b"-L\xff"[..], PoptReason::UnknownOption)
+        );
+        // `!#:+` takes a word whatever its bytes.
+        let w: [&[u8]; 4] = [b"-A", b"-t", b"!#:+:80", b"\x80"];
+        let l = lex(&w, false);
+        assert_eq!(l.options[1].value.as_deref(), Some(&b"\x80:80"[..]));
+        assert!(l.leftovers.is_empty());
     }
 }

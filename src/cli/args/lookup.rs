@@ -44,10 +44,11 @@ thread_local! {
     pub static OFFLINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// The first address `name` has in `family` (`gethostbyname2`).
-pub fn host_address(name: &str, v6: bool) -> Option<IpAddr> {
+/// The first address `name` has in `family` (`gethostbyname2`). Names
+/// are bytes, as the C library takes them (a name with a NUL has none).
+pub fn host_address(name: &[u8], v6: bool) -> Option<IpAddr> {
     #[cfg(test)]
-    if OFFLINE.get() && name != "localhost" {
+    if OFFLINE.get() && name != b"localhost" {
         return None;
     }
     let cname = CString::new(name).ok()?;
@@ -101,7 +102,7 @@ pub fn host_address(name: &str, v6: bool) -> Option<IpAddr> {
 
 /// The port of service `name` for `protocol` (`getservbyname`); only TCP,
 /// UDP and SCTP have names, as in ipvsadm.
-pub fn service_port(name: &str, protocol: Protocol) -> Option<u16> {
+pub fn service_port(name: &[u8], protocol: Protocol) -> Option<u16> {
     let proto: &[u8] = match protocol {
         Protocol::Tcp => b"tcp\0",
         Protocol::Udp => b"udp\0",
@@ -144,12 +145,12 @@ mod tests {
     #[test]
     fn localhost_and_services() {
         assert_eq!(
-            host_address("localhost", false),
+            host_address(b"localhost", false),
             Some(IpAddr::V4(Ipv4Addr::LOCALHOST))
         );
-        assert_eq!(service_port("http", Protocol::Tcp), Some(80));
-        assert_eq!(service_port("domain", Protocol::Udp), Some(53));
-        assert_eq!(service_port("no-such-service", Protocol::Tcp), None);
-        assert_eq!(service_port("http", Protocol::Other(7)), None);
+        assert_eq!(service_port(b"http", Protocol::Tcp), Some(80));
+        assert_eq!(service_port(b"domain", Protocol::Udp), Some(53));
+        assert_eq!(service_port(b"no-such-service", Protocol::Tcp), None);
+        assert_eq!(service_port(b"http", Protocol::Other(7)), None);
     }
 }

@@ -17,6 +17,11 @@
 //! looking ahead in the scanned options: `-M` uses the service's final
 //! family, `-r` port names the service's protocol, and a `-r` without port
 //! the service's port (filled in at the end).
+//!
+//! Options are [`Opt`]s and matrix rows [`Row`]s: the match over what was
+//! typed names every option, so a new one cannot be forgotten here.
+//! Arguments and values are bytes (see the lexer); they become text only
+//! where the library wants a `String` ([`values::name`]).
 
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -30,9 +35,7 @@ use ipvs::model::{
 
 use super::error::ParseError;
 use super::lexer::{self, Lexed, Occurrence};
-use super::table::{
-    Cmd, PROCESS_OPTIONS, ROWS, SERVICE_OPTIONS, TUNNEL_OPTIONS, TUNNEL_RULES, row_const, row_of,
-};
+use super::table::{Cmd, Opt, ROWS, Role, Row, TUNNEL_ROWS, TUNNEL_RULES};
 use super::values::{self, Operand};
 use crate::cli::command::{Command, ListRequest, ListView, SaveRequest, ServiceFormat};
 
@@ -53,8 +56,9 @@ const DEFAULT_MCAST_IFN: &str = "eth0";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invocation {
     /// `--netns NAME`: the network namespace to enter before anything
-    /// touches the kernel (`None`: stay where the process runs).
-    pub netns: Option<String>,
+    /// touches the kernel (`None`: stay where the process runs). As typed:
+    /// start-up says what it makes of a name that is not UTF-8.
+    pub netns: Option<Vec<u8>>,
     /// The command, or how ipvsadm refuses the command line; reported
     /// after start-up (entering the namespace, reaching IPVS), as ipvsadm
     /// reports its parse errors only once IPVS is open.
@@ -62,15 +66,15 @@ pub struct Invocation {
 }
 
 /// Parses the process's arguments (argv without argv[0]). The process
-/// options ([`PROCESS_OPTIONS`], `--netns`) are read as popt reads any
+/// options ([`Role::Process`], `--netns`) are read as popt reads any
 /// option with a value, then taken out; the rest is read as [`parse`]
 /// reads it, and a command line of process options alone is an empty one
 /// (the default listing). `Err` is what must be refused before start-up:
 /// `--netns` given twice (which namespace would IPVS be opened in?).
-pub fn parse_argv(argv0: &str, args: &[&str]) -> Result<Invocation, ParseError> {
+pub fn parse_argv(argv0: &[u8], args: &[&[u8]]) -> Result<Invocation, ParseError> {
     let (netns, command) = split(argv0, args, posix_mode());
     if netns.len() > 1 {
-        return Err(ParseError::Repeated("netns"));
+        return Err(ParseError::Repeated(Opt::Netns.long()));
     }
     Ok(Invocation {
         netns: netns.into_iter().next(),
@@ -84,7 +88,7 @@ pub fn parse_argv(argv0: &str, args: &[&str]) -> Result<Invocation, ParseError> 
 /// `POSIXLY_CORRECT` / `POSIX_ME_HARDER` (popt's switch to stop at the
 /// first non-option). A process option here is refused: the whole
 /// restore runs where `-R` was started.
-pub fn parse(argv0: &str, args: &[&str]) -> Result<Command, ParseError> {
+pub fn parse(argv0: &[u8], args: &[&[u8]]) -> Result<Command, ParseError> {
     let (netns, command) = split(argv0, args, posix_mode());
     if !netns.is_empty() {
         return Err(ParseError::NetnsInRestore);
@@ -115,14 +119,14 @@ fn default_list() -> Command {
 
 /// The `--netns` values popt read (before any error that stopped it), and
 /// the command the other words make.
-fn split(argv0: &str, args: &[&str], posix: bool) -> (Vec<String>, Result<Command, ParseError>) {
+fn split(argv0: &[u8], args: &[&[u8]], posix: bool) -> (Vec<Vec<u8>>, Result<Command, ParseError>) {
     if args.is_empty() {
         return (Vec::new(), Ok(default_list()));
     }
     let mut lexed = lexer::lex(args, posix);
-    let netns: Vec<String> = lexed
+    let netns: Vec<Vec<u8>> = lexed
         .options
-        .extract_if(.., |o| PROCESS_OPTIONS.contains(&o.id))
+        .extract_if(.., |o| o.opt.role() == Role::Process)
         .map(|o| o.value.map(Cow::into_owned).unwrap_or_default())
         .collect();
     let only_process_options =
@@ -138,7 +142,11 @@ fn split(argv0: &str, args: &[&str], posix: bool) -> (Vec<String>, Result<Comman
 /// [`parse`] with popt's POSIX mode given instead of read from the
 /// environment (non-empty `args`).
 #[cfg(test)]
-pub(super) fn parse_words(argv0: &str, args: &[&str], posix: bool) -> Result<Command, ParseError> {
+pub(super) fn parse_words(
+    argv0: &[u8],
+    args: &[&[u8]],
+    posix: bool,
+) -> Result<Command, ParseError> {
     let (netns, command) = split(argv0, args, posix);
     if !netns.is_empty() {
         return Err(ParseError::NetnsInRestore);
@@ -147,23 +155,22 @@ pub(super) fn parse_words(argv0: &str, args: &[&str], posix: bool) -> Result<Com
 }
 
 /// The command of a scanned command line, process options taken out.
-fn parse_lexed(argv0: &str, lexed: &Lexed) -> Result<Command, ParseError> {
-    let try_help = || ParseError::TryHelp {
-        argv0: argv0.to_string(),
-    };
+fn parse_lexed(argv0: &[u8], lexed: &Lexed) -> Result<Command, ParseError> {
+    let try_help = || super::error::try_help(argv0);
     let Some(first) = lexed.options.first() else {
         return Err(try_help());
     };
-    let daemon_state = |value: &Option<Cow<str>>, err: ParseError| match value.as_deref() {
-        Some("master") => Ok(DaemonState::Master),
-        Some("backup") => Ok(DaemonState::Backup),
+    let daemon_state = |value: &Option<Cow<[u8]>>, err: ParseError| match value.as_deref() {
+        Some(b"master") => Ok(DaemonState::Master),
+        Some(b"backup") => Ok(DaemonState::Backup),
         _ => Err(err),
     };
     let mut typed = Typed::new(lexed);
-    typed.cmd = match first.id {
-        "help" => return Ok(Command::Help),
-        "version" => return Ok(Command::Version),
-        id => Cmd::from_id(id).ok_or_else(try_help)?,
+    typed.cmd = match first.opt.role() {
+        Role::Command(cmd) => cmd,
+        _ if first.opt == Opt::Help => return Ok(Command::Help),
+        _ if first.opt == Opt::Version => return Ok(Command::Version),
+        _ => return Err(try_help()),
     };
     match typed.cmd {
         Cmd::StartDaemon => {
@@ -179,20 +186,21 @@ fn parse_lexed(argv0: &str, lexed: &Lexed) -> Result<Command, ParseError> {
     }
     if let Some(failure) = &lexed.failure {
         return Err(ParseError::Popt {
-            token: failure.token.to_string(),
+            token: failure.token.to_vec(),
             reason: failure.reason,
         });
     }
-    let mut leftovers = lexed.leftovers.iter();
+    let mut leftovers = lexed.leftovers.iter().copied();
     if typed.cmd == Cmd::Set {
-        let words: Vec<&String> = leftovers.by_ref().take(3).collect();
-        let [tcp, tcp_fin, udp] = words[..] else {
+        let (Some(tcp), Some(tcp_fin), Some(udp)) =
+            (leftovers.next(), leftovers.next(), leftovers.next())
+        else {
             return Err(ParseError::SetNeedsThree);
         };
-        let timeout = |w: &String| {
+        let timeout = |w: &[u8]| {
             values::number(w, 0, MAX_TIMEOUT)
                 .map(|n| n as u32)
-                .ok_or_else(|| ParseError::Timeout(w.clone()))
+                .ok_or_else(|| ParseError::Timeout(w.to_vec()))
         };
         typed.timeouts = {
             let mut v = Timeouts::default();
@@ -203,10 +211,10 @@ fn parse_lexed(argv0: &str, lexed: &Lexed) -> Result<Command, ParseError> {
         };
     }
     if let Some(word) = leftovers.next() {
-        return Err(ParseError::UnexpectedArgument(word.clone()));
+        return Err(ParseError::UnexpectedArgument(word.to_vec()));
     }
-    if let Some(list) = typed.sched_flags.as_deref().filter(|l| !l.is_empty()) {
-        typed.flag_bits = values::sched_flags(typed.scheduler.as_deref().unwrap_or(""), list)?;
+    if let Some(list) = typed.sched_flags.filter(|l| !l.is_empty()) {
+        typed.flag_bits = values::sched_flags(typed.scheduler.unwrap_or(b""), list)?;
     }
     typed.check_matrix()?;
     typed.build()
@@ -223,16 +231,17 @@ enum ServiceSpec {
 }
 
 /// What was typed, value-checked, before the cross-option checks
-/// (ipvsadm's `ipvs_command_entry` plus its option bits).
+/// (ipvsadm's `ipvs_command_entry` plus its option bits). Names stay
+/// bytes borrowed from the words until the command is built.
 struct Typed<'a> {
     lexed: &'a Lexed<'a>,
     cmd: Cmd,
-    /// Bit per matrix row: ipvsadm's `options`.
+    /// Bit per matrix row ([`Row::bit`]): ipvsadm's `options`.
     seen: u64,
     state: Option<DaemonState>,
     service: Option<ServiceSpec>,
     ipv6: bool,
-    scheduler: Option<String>,
+    scheduler: Option<&'a [u8]>,
     persistent: Option<u32>,
     netmask: Option<Netmask>,
     real: Option<Operand>,
@@ -240,7 +249,7 @@ struct Typed<'a> {
     weight: Option<u32>,
     u_threshold: Option<u32>,
     l_threshold: Option<u32>,
-    mcast_ifn: Option<String>,
+    mcast_ifn: Option<&'a [u8]>,
     syncid: Option<u32>,
     mcast_group: Option<IpAddr>,
     mcast_port: Option<u16>,
@@ -250,8 +259,8 @@ struct Typed<'a> {
     tun_port: Option<u16>,
     tun_flags: TunnelFlags,
     ops: bool,
-    pe: Option<String>,
-    sched_flags: Option<String>,
+    pe: Option<&'a [u8]>,
+    sched_flags: Option<&'a [u8]>,
     flag_bits: ServiceFlags,
     timeouts: Timeouts,
     /// Service operands resolved ahead of their turn (for `-M`).
@@ -259,25 +268,13 @@ struct Typed<'a> {
     resolved: Vec<(usize, Option<Operand>)>,
 }
 
-/// The rows of [`TUNNEL_OPTIONS`], looked up at compile time: every
-/// `-a`/`-e` line asks for them.
-const TUNNEL_ROWS: [usize; 4] = {
-    let mut rows = [0; 4];
-    let mut i = 0;
-    while i < rows.len() {
-        rows[i] = row_const(TUNNEL_OPTIONS[i]);
-        i += 1;
-    }
-    rows
-};
-
-const TUN_TYPE_ROW: usize = row_const("tun-type");
-
-fn protocol_of(id: &str) -> Option<Protocol> {
-    match id {
-        "tcp-service" | "fwmark-service" => Some(Protocol::Tcp),
-        "udp-service" => Some(Protocol::Udp),
-        "sctp-service" => Some(Protocol::Sctp),
+/// The protocol of a service option (`-f` services are TCP, as ipvsadm
+/// makes them).
+fn protocol_of(opt: Opt) -> Option<Protocol> {
+    match opt {
+        Opt::TcpService | Opt::FwmarkService => Some(Protocol::Tcp),
+        Opt::UdpService => Some(Protocol::Udp),
+        Opt::SctpService => Some(Protocol::Sctp),
         _ => None,
     }
 }
@@ -317,12 +314,8 @@ impl<'a> Typed<'a> {
         }
     }
 
-    fn has(&self, id: &str) -> bool {
-        row_of(id).is_some_and(|row| self.has_row(row))
-    }
-
-    fn has_row(&self, row: usize) -> bool {
-        self.seen & (1 << row) != 0
+    fn has(&self, row: Row) -> bool {
+        self.seen & row.bit() != 0
     }
 
     /// The first service option (a later one is a repeat error anyway).
@@ -332,13 +325,13 @@ impl<'a> Typed<'a> {
             .iter()
             .enumerate()
             .skip(1)
-            .find(|(_, o)| SERVICE_OPTIONS.contains(&o.id))
+            .find(|(_, o)| o.opt.row() == Some(Row::ServiceAddress))
     }
 
     /// The protocol the service will have: what port names resolve with.
     fn final_protocol(&self) -> Option<Protocol> {
         self.service_occurrence()
-            .and_then(|(_, o)| protocol_of(o.id))
+            .and_then(|(_, o)| protocol_of(o.opt))
     }
 
     fn resolve_service(&mut self, at: usize) -> Option<Operand> {
@@ -346,7 +339,7 @@ impl<'a> Typed<'a> {
             return *done;
         }
         let o = &self.lexed.options[at];
-        let result = values::operand(o.value.as_deref().unwrap_or(""), protocol_of(o.id));
+        let result = values::operand(o.value.as_deref().unwrap_or(b""), protocol_of(o.opt));
         self.resolved.push((at, result));
         result
     }
@@ -358,8 +351,10 @@ impl<'a> Typed<'a> {
         let Some((at, o)) = self.service_occurrence() else {
             return Family::Inet;
         };
-        if o.id == "fwmark-service" {
-            let v6_follows = self.lexed.options[at + 1..].iter().any(|o| o.id == "ipv6");
+        if o.opt == Opt::FwmarkService {
+            let v6_follows = self.lexed.options[at + 1..]
+                .iter()
+                .any(|o| o.opt == Opt::Ipv6);
             return if v6_follows {
                 Family::Inet6
             } else {
@@ -371,12 +366,12 @@ impl<'a> Typed<'a> {
     }
 
     /// ipvsadm's `set_option`: each matrix row at most once.
-    fn count(&mut self, row: Option<usize>) -> Result<(), ParseError> {
+    fn count(&mut self, row: Option<Row>) -> Result<(), ParseError> {
         if let Some(row) = row {
-            if self.has_row(row) {
-                return Err(ParseError::Repeated(ROWS[row].name));
+            if self.has(row) {
+                return Err(ParseError::Repeated(row.name()));
             }
-            self.seen |= 1 << row;
+            self.seen |= row.bit();
         }
         Ok(())
     }
@@ -384,86 +379,124 @@ impl<'a> Typed<'a> {
     /// One option after the command: repeat check, then its value.
     fn take(&mut self, at: usize) -> Result<(), ParseError> {
         let o: &'a Occurrence<'a> = &self.lexed.options[at];
-        let value = o.value.as_deref().unwrap_or("");
+        let value: &'a [u8] = o.value.as_deref().unwrap_or(b"");
         let num = |min: i64, max: i64, err: ParseError| values::number(value, min, max).ok_or(err);
-        if Cmd::from_id(o.id).is_some() || matches!(o.id, "help" | "version") {
-            return Err(ParseError::InvalidOption(o.token.to_string()));
+        if matches!(o.opt.role(), Role::Command(_)) || matches!(o.opt, Opt::Help | Opt::Version) {
+            return Err(ParseError::InvalidOption(o.token.to_vec()));
         }
-        self.count(o.row)?;
-        match o.id {
-            "tcp-service" | "udp-service" | "sctp-service" => {
+        self.count(o.opt.row())?;
+        match o.opt {
+            Opt::TcpService | Opt::UdpService | Opt::SctpService => {
                 let operand = self.resolve_service(at).ok_or(ParseError::VirtualAddress)?;
-                let protocol = protocol_of(o.id).unwrap_or(Protocol::Tcp);
+                let protocol = protocol_of(o.opt).unwrap_or(Protocol::Tcp);
                 self.service = Some(ServiceSpec::Addr { protocol, operand });
             }
-            "fwmark-service" => self.service = Some(ServiceSpec::Fwmark(values::fwmark(value)?)),
-            "ipv6" => match self.service {
+            Opt::FwmarkService => self.service = Some(ServiceSpec::Fwmark(values::fwmark(value)?)),
+            Opt::Ipv6 => match self.service {
                 Some(ServiceSpec::Fwmark(_)) => self.ipv6 = true,
                 _ => return Err(ParseError::Ipv6BeforeFwmark),
             },
-            "scheduler" => self.scheduler = Some(values::cut(value, SCHED_NAME_MAX).to_string()),
-            "persistent" => {
+            Opt::Scheduler => self.scheduler = Some(values::cut(value, SCHED_NAME_MAX)),
+            Opt::Persistent => {
                 self.persistent = Some(match &o.value {
                     None => DEFAULT_PERSISTENCE,
                     Some(v) => values::number(v, 1, MAX_TIMEOUT)
-                        .ok_or_else(|| ParseError::Timeout(v.to_string()))?
+                        .ok_or_else(|| ParseError::Timeout(v.to_vec()))?
                         as u32,
                 })
             }
-            "netmask" => {
+            Opt::Netmask => {
                 self.netmask = Some(match self.final_family() {
                     Family::Inet => values::ipv4_netmask(value)?,
                     Family::Inet6 => values::ipv6_netmask(value)?,
                 })
             }
-            "real-server" => {
+            Opt::RealServer => {
                 let protocol = self.final_protocol();
                 self.real = Some(values::operand(value, protocol).ok_or(ParseError::RealAddress)?);
             }
-            "gatewaying" => self.forward = Some(ForwardMethod::Route),
-            "ipip" => self.forward = Some(ForwardMethod::Tunnel),
-            "masquerading" => self.forward = Some(ForwardMethod::Masquerade),
-            "weight" => self.weight = Some(num(0, i32::MAX.into(), ParseError::Weight)? as u32),
-            "u-threshold" => {
+            Opt::Gatewaying => self.forward = Some(ForwardMethod::Route),
+            Opt::Ipip => self.forward = Some(ForwardMethod::Tunnel),
+            Opt::Masquerading => self.forward = Some(ForwardMethod::Masquerade),
+            Opt::Weight => self.weight = Some(num(0, i32::MAX.into(), ParseError::Weight)? as u32),
+            Opt::UThreshold => {
                 self.u_threshold = Some(num(0, i32::MAX.into(), ParseError::UThreshold)? as u32)
             }
-            "l-threshold" => {
+            Opt::LThreshold => {
                 self.l_threshold = Some(num(0, i32::MAX.into(), ParseError::LThreshold)? as u32)
             }
-            "mcast-interface" => self.mcast_ifn = Some(values::cut(value, IFNAME_MAX).to_string()),
-            "syncid" => self.syncid = Some(num(0, 255, ParseError::Syncid)? as u32),
-            "ops" => self.ops = true,
-            "pe" => self.pe = Some(values::cut(value, PE_NAME_MAX).to_string()),
-            "sched-flags" => {
-                self.sched_flags = Some(values::cut(value, SCHED_FLAGS_MAX).to_string())
-            }
-            "mcast-group" => self.mcast_group = Some(values::mcast_group(value)?),
-            "mcast-port" => self.mcast_port = Some(num(1, 65535, ParseError::McastPort)? as u16),
-            "mcast-ttl" => self.mcast_ttl = Some(num(1, 255, ParseError::McastTtl)? as u8),
-            "sync-maxlen" => {
+            Opt::McastInterface => self.mcast_ifn = Some(values::cut(value, IFNAME_MAX)),
+            Opt::Syncid => self.syncid = Some(num(0, 255, ParseError::Syncid)? as u32),
+            Opt::Ops => self.ops = true,
+            Opt::Pe => self.pe = Some(values::cut(value, PE_NAME_MAX)),
+            Opt::SchedFlags => self.sched_flags = Some(values::cut(value, SCHED_FLAGS_MAX)),
+            Opt::McastGroup => self.mcast_group = Some(values::mcast_group(value)?),
+            Opt::McastPort => self.mcast_port = Some(num(1, 65535, ParseError::McastPort)? as u16),
+            Opt::McastTtl => self.mcast_ttl = Some(num(1, 255, ParseError::McastTtl)? as u8),
+            Opt::SyncMaxlen => {
                 self.sync_maxlen = Some(num(1, 65535 - 20 - 8, ParseError::SyncMaxlen)? as u16)
             }
-            "tun-type" => {
+            Opt::TunType => {
                 self.tun_type = Some(match value {
-                    "ipip" => TunnelType::Ipip,
-                    "gue" => TunnelType::Gue,
-                    "gre" => TunnelType::Gre,
+                    b"ipip" => TunnelType::Ipip,
+                    b"gue" => TunnelType::Gue,
+                    b"gre" => TunnelType::Gre,
                     _ => return Err(ParseError::TunnelType),
                 })
             }
-            "tun-port" => self.tun_port = Some(num(1, 65535, ParseError::TunnelPort)? as u16),
-            "tun-nocsum" => {}
-            "tun-csum" => self.tun_flags |= TunnelFlags::CSUM,
-            "tun-remcsum" => self.tun_flags |= TunnelFlags::REMCSUM,
-            // Flags whose presence (the `seen` bit) is all that matters,
-            // and --sort, a no-op.
-            _ => {}
+            Opt::TunPort => self.tun_port = Some(num(1, 65535, ParseError::TunnelPort)? as u16),
+            Opt::TunCsum => self.tun_flags |= TunnelFlags::CSUM,
+            Opt::TunRemcsum => self.tun_flags |= TunnelFlags::REMCSUM,
+            // Options whose presence (the `seen` bit) is all that matters,
+            // --sort (a no-op), and those handled before: the commands,
+            // -h and -v (refused above) and --netns (taken out).
+            Opt::TunNocsum
+            | Opt::Numeric
+            | Opt::Connection
+            | Opt::Timeout
+            | Opt::Daemon
+            | Opt::Stats
+            | Opt::Rate
+            | Opt::Thresholds
+            | Opt::PersistentConn
+            | Opt::Nosort
+            | Opt::Sort
+            | Opt::Exact
+            | Opt::TunInfo
+            | Opt::Json
+            | Opt::Netns
+            | Opt::AddService
+            | Opt::EditService
+            | Opt::DeleteService
+            | Opt::Clear
+            | Opt::List
+            | Opt::Zero
+            | Opt::AddServer
+            | Opt::EditServer
+            | Opt::DeleteServer
+            | Opt::Set
+            | Opt::Help
+            | Opt::Version
+            | Opt::Restore
+            | Opt::Save
+            | Opt::StartDaemon
+            | Opt::StopDaemon => {}
         }
         Ok(())
     }
 
     /// ipvsadm's `generic_opt_check`: rows in order, first violation wins.
     fn check_matrix(&self) -> Result<(), ParseError> {
+        // Nearly every line passes, and the column's sets say so at once;
+        // only a line that fails needs the scan below, which finds the
+        // row ipvsadm names (the scan was a fifteenth of a restore line).
+        let sets = self.cmd.column_sets();
+        if self.seen & sets.illegal == 0
+            && self.seen & sets.required == sets.required
+            && (self.seen & sets.exclusive).count_ones() <= 1
+        {
+            return Ok(());
+        }
         let column = self.cmd.column();
         let command = self.cmd.name();
         let mut exclusive: Option<&'static str> = None;
@@ -509,8 +542,9 @@ impl<'a> Typed<'a> {
             _ => TUNNEL_RULES[0],
         };
         let mut exclusive: Option<&'static str> = None;
-        for ((option, row), rule) in TUNNEL_OPTIONS.iter().zip(TUNNEL_ROWS).zip(rules.bytes()) {
-            if !self.has_row(row) {
+        for (row, rule) in TUNNEL_ROWS.into_iter().zip(rules.bytes()) {
+            let option = row.name();
+            if !self.has(row) {
                 if rule == b'+' {
                     return Err(ParseError::MissingTunnelOption { option, tunnel });
                 }
@@ -558,7 +592,7 @@ impl<'a> Typed<'a> {
         // The matrix guarantees a service where a command needs one.
         let need_key = || {
             key.ok_or(ParseError::MissingOption {
-                option: "service-address",
+                option: Row::ServiceAddress.name(),
                 command: self.cmd.name(),
             })
         };
@@ -581,7 +615,7 @@ impl<'a> Typed<'a> {
                 }
                 let mut service = Service::new(key);
                 if let Some(s) = self.scheduler.filter(|s| !s.is_empty()) {
-                    service.scheduler = s;
+                    service.scheduler = values::name(s, SCHED_NAME_MAX);
                 }
                 let mut flags = self.flag_bits;
                 if let Some(timeout) = self.persistent {
@@ -593,7 +627,10 @@ impl<'a> Typed<'a> {
                 }
                 service.flags = flags;
                 service.netmask = self.netmask.unwrap_or(Netmask::full(key.family()));
-                service.pe_name = self.pe.filter(|p| !p.is_empty());
+                service.pe_name = self
+                    .pe
+                    .filter(|p| !p.is_empty())
+                    .map(|p| values::name(p, PE_NAME_MAX));
                 if self.cmd == Cmd::Add {
                     Command::Change(Change::AddService(service))
                 } else {
@@ -605,7 +642,7 @@ impl<'a> Typed<'a> {
             Cmd::AddDest | Cmd::EditDest | Cmd::DelDest => {
                 let service = need_key()?;
                 let real = self.real.ok_or(ParseError::MissingOption {
-                    option: "real-server",
+                    option: Row::RealServer.name(),
                     command: self.cmd.name(),
                 })?;
                 let fwmark = matches!(service, ServiceKey::Fwmark { .. });
@@ -623,8 +660,8 @@ impl<'a> Typed<'a> {
                 if dest.family() != service.family() && forward != ForwardMethod::Tunnel {
                     return Err(ParseError::FamilyMismatch);
                 }
-                let tunnel_rows = TUNNEL_ROWS.into_iter().chain([TUN_TYPE_ROW]);
-                if tunnel_rows.into_iter().any(|row| self.has_row(row))
+                let tunnel_rows = TUNNEL_ROWS.into_iter().chain([Row::TunType]);
+                if tunnel_rows.into_iter().any(|row| self.has(row))
                     && forward != ForwardMethod::Tunnel
                 {
                     return Err(ParseError::TunnelOptionsNeedTunnel);
@@ -656,34 +693,34 @@ impl<'a> Typed<'a> {
             }
             Cmd::List => {
                 let has = |id| self.has(id);
-                if ((has("connection") || has("timeout") || has("daemon"))
-                    && (has("stats") || has("rate") || has("thresholds")))
-                    || ((has("timeout") || has("daemon")) && has("persistent-conn"))
+                if ((has(Row::Connection) || has(Row::Timeout) || has(Row::Daemon))
+                    && (has(Row::Stats) || has(Row::Rate) || has(Row::Thresholds)))
+                    || ((has(Row::Timeout) || has(Row::Daemon)) && has(Row::PersistentConn))
                 {
                     return Err(ParseError::ListConflict);
                 }
-                let format = if has("stats") {
+                let format = if has(Row::Stats) {
                     ServiceFormat::Stats
-                } else if has("rate") {
+                } else if has(Row::Rate) {
                     ServiceFormat::Rate
-                } else if has("thresholds") {
+                } else if has(Row::Thresholds) {
                     ServiceFormat::Thresholds
-                } else if has("persistent-conn") {
+                } else if has(Row::PersistentConn) {
                     ServiceFormat::PersistentConn
-                } else if has("tun-info") {
+                } else if has(Row::TunInfo) {
                     ServiceFormat::TunInfo
                 } else {
                     ServiceFormat::Default
                 };
-                let view = if has("connection") {
+                let view = if has(Row::Connection) {
                     ListView::Connections {
-                        persistent: has("persistent-conn"),
+                        persistent: has(Row::PersistentConn),
                     }
                 } else if key.is_some() {
                     ListView::Services(format)
-                } else if has("timeout") {
+                } else if has(Row::Timeout) {
                     ListView::Timeouts
-                } else if has("daemon") {
+                } else if has(Row::Daemon) {
                     ListView::Daemons
                 } else {
                     ListView::Services(format)
@@ -691,14 +728,14 @@ impl<'a> Typed<'a> {
                 Command::List(ListRequest {
                     view,
                     service: key,
-                    numeric: has("numeric"),
-                    exact: has("exact"),
-                    sort: !has("nosort"),
-                    json: has("json"),
+                    numeric: has(Row::Numeric),
+                    exact: has(Row::Exact),
+                    sort: !has(Row::Nosort),
+                    json: has(Row::Json),
                 })
             }
             Cmd::Save => Command::Save(SaveRequest {
-                numeric: self.has("numeric"),
+                numeric: self.has(Row::Numeric),
             }),
             // ipvsadm sends no service for an all-zero address and port
             // (`-Z -t 0.0.0.0`, `-Z -t [::]:0`), which zeroes everything.
@@ -710,9 +747,10 @@ impl<'a> Typed<'a> {
             Cmd::StartDaemon => Command::Change(Change::StartDaemon({
                 let mut v = Daemon::new(
                     self.state.unwrap_or(DaemonState::Master),
-                    self.mcast_ifn
-                        .filter(|i| !i.is_empty())
-                        .unwrap_or_else(|| DEFAULT_MCAST_IFN.to_string()),
+                    self.mcast_ifn.filter(|i| !i.is_empty()).map_or_else(
+                        || DEFAULT_MCAST_IFN.to_string(),
+                        |i| values::name(i, IFNAME_MAX),
+                    ),
                 );
                 v.syncid = self.syncid.unwrap_or(0);
                 v.sync_maxlen = self.sync_maxlen.unwrap_or(0);

@@ -14,12 +14,28 @@ use super::parse::parse_words;
 use super::{ParseError, parse, parse_argv, restore_line_args};
 use crate::cli::command::{Command, ListRequest, ListView, SaveRequest, ServiceFormat};
 
-fn words(line: &str) -> Vec<&str> {
-    line.split(' ').filter(|w| !w.is_empty()).collect()
+fn words(line: &str) -> Vec<&[u8]> {
+    line.split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::as_bytes)
+        .collect()
 }
 
 fn run(line: &str) -> Result<Command, ParseError> {
-    parse_words("ipvsadm", &words(line), false)
+    parse_words(b"ipvsadm", &words(line), false)
+}
+
+/// A restore line's words, as text (these tests' lines are UTF-8).
+fn line_words(line: &str) -> Vec<&str> {
+    restore_line_args(line.as_bytes())
+        .into_iter()
+        .map(|w| std::str::from_utf8(w).unwrap())
+        .collect()
+}
+
+/// A restore line parsed.
+fn restored(line: &str) -> Result<Command, ParseError> {
+    parse(b"ipvsadm", &restore_line_args(line.as_bytes()))
 }
 
 fn ok(line: &str) -> Command {
@@ -98,7 +114,7 @@ fn no_arguments_lists_everything_with_names() {
         sort: true,
         json: false,
     });
-    assert_eq!(parse("ipvsadm", &[]), Ok(expected.clone()));
+    assert_eq!(parse(b"ipvsadm", &[]), Ok(expected.clone()));
     assert_eq!(ok("-L"), expected);
     assert_eq!(ok("-l"), expected);
     assert_eq!(ok("--list"), expected);
@@ -126,14 +142,14 @@ fn no_command_first_is_try_help() {
     ] {
         assert_eq!(fails(line), (TRY.to_string(), 255), "{line}");
     }
-    let e = parse_words("/sbin/ipvsadm", &words("-n"), false).unwrap_err();
+    let e = parse_words(b"/sbin/ipvsadm", &words("-n"), false).unwrap_err();
     assert_eq!(
         e.to_string(),
         "Try `/sbin/ipvsadm -h' or '/sbin/ipvsadm --help' for more information."
     );
     assert!(!e.is_popt());
     assert_eq!(
-        parse_words("ipvsadm", &[""], false)
+        parse_words(b"ipvsadm", &[b""], false)
             .unwrap_err()
             .exit_code(),
         255
@@ -314,8 +330,19 @@ fn numbers_like_strtol() {
     assert_eq!(d(&format!("{base} -w 0")).weight, 0);
     assert_eq!(d(&format!("{base} -x 5 -y 3")).u_threshold, 5);
     assert_eq!(d(&format!("{base} -x 5 -y 3")).l_threshold, 3);
-    let w = ["-a", "-t", "10.0.0.1:80", "-r", "10.0.0.2", "-w", " +7"];
-    assert_eq!(dest(parse_words("ipvsadm", &w, false).unwrap()).1.weight, 7);
+    let w: [&[u8]; 7] = [
+        b"-a",
+        b"-t",
+        b"10.0.0.1:80",
+        b"-r",
+        b"10.0.0.2",
+        b"-w",
+        b" +7",
+    ];
+    assert_eq!(
+        dest(parse_words(b"ipvsadm", &w, false).unwrap()).1.weight,
+        7
+    );
     for (opt, text) in [
         ("-w -1", "illegal weight specified"),
         ("-w 2147483648", "illegal weight specified"),
@@ -431,9 +458,9 @@ fn add_and_edit_service_defaults_and_checks() {
         Command::Change(Change::EditService(s))
     );
     assert_eq!(service(ok("-A -t 10.0.0.1:80 -s ''")).scheduler, "''");
-    let empty_sched = ["-A", "-t", "10.0.0.1:80", "-s", ""];
+    let empty_sched: [&[u8]; 5] = [b"-A", b"-t", b"10.0.0.1:80", b"-s", b""];
     assert_eq!(
-        service(parse_words("x", &empty_sched, false).unwrap()).scheduler,
+        service(parse_words(b"x", &empty_sched, false).unwrap()).scheduler,
         "wlc"
     );
     assert_eq!(
@@ -517,9 +544,9 @@ fn scheduler_flags_against_final_scheduler() {
     let flags = |line: &str| service(ok(line)).flags;
     assert_eq!(flags("-A -t 10.0.0.1:80 -b ,"), ServiceFlags::empty());
     assert_eq!(flags("-A -t 10.0.0.1:80 -b ,,,"), ServiceFlags::empty());
-    let empty = ["-A", "-t", "10.0.0.1:80", "-b", ""];
+    let empty: [&[u8]; 5] = [b"-A", b"-t", b"10.0.0.1:80", b"-b", b""];
     assert_eq!(
-        service(parse_words("x", &empty, false).unwrap())
+        service(parse_words(b"x", &empty, false).unwrap())
             .flags
             .bits(),
         0
@@ -1029,11 +1056,11 @@ fn daemons() {
 fn posix_mode_stops_at_the_first_word() {
     let w = words("-L foo --bogus");
     assert_eq!(
-        parse_words("ipvsadm", &w, true).unwrap_err().to_string(),
+        parse_words(b"ipvsadm", &w, true).unwrap_err().to_string(),
         "unexpected argument foo"
     );
     assert_eq!(
-        parse_words("ipvsadm", &w, false).unwrap_err().to_string(),
+        parse_words(b"ipvsadm", &w, false).unwrap_err().to_string(),
         "--bogus: unknown option"
     );
 }
@@ -1041,37 +1068,27 @@ fn posix_mode_stops_at_the_first_word() {
 #[test]
 fn restore_lines() {
     assert_eq!(
-        restore_line_args("  -A -t 10.0.0.1:80\r\n"),
+        line_words("  -A -t 10.0.0.1:80\r\n"),
         ["-A", "-t", "10.0.0.1:80"]
     );
-    assert_eq!(
-        restore_line_args("ipvsadm -A\tipvsadm -f 1"),
-        ["-A", "-f", "1"]
-    );
-    assert_eq!(
-        restore_line_args("/sbin/ipvsadm -L"),
-        ["/sbin/ipvsadm", "-L"]
-    );
-    assert_eq!(restore_line_args("# comment"), ["#", "comment"]);
+    assert_eq!(line_words("ipvsadm -A\tipvsadm -f 1"), ["-A", "-f", "1"]);
+    assert_eq!(line_words("/sbin/ipvsadm -L"), ["/sbin/ipvsadm", "-L"]);
+    assert_eq!(line_words("# comment"), ["#", "comment"]);
     // Only those four separate: not a vertical tab, nor a no-break space.
     assert_eq!(
-        restore_line_args("é\u{a0}x\x0b\ty\u{3000}"),
+        line_words("é\u{a0}x\x0b\ty\u{3000}"),
         ["é\u{a0}x\x0b", "y\u{3000}"]
     );
-    assert!(restore_line_args(" \t\r\n").is_empty());
-    assert!(restore_line_args("ipvsadm").is_empty());
+    assert!(line_words(" \t\r\n").is_empty());
+    assert!(line_words("ipvsadm").is_empty());
     let long = "x".repeat(5000);
-    let pieces = restore_line_args(&long);
+    let pieces = line_words(&long);
     assert_eq!(
         pieces.iter().map(|p| p.len()).collect::<Vec<_>>(),
         [4096, 904]
     );
     // The -b line 1.31 saves for sh with flag-3 (D4) is a popt error.
-    let e = parse(
-        "ipvsadm",
-        &restore_line_args("-A -t 10.0.0.1:80 -s sh -b \n"),
-    )
-    .unwrap_err();
+    let e = restored("-A -t 10.0.0.1:80 -s sh -b \n").unwrap_err();
     assert_eq!(
         (e.to_string(), e.is_popt()),
         ("-b: missing argument".into(), true)
@@ -1079,17 +1096,11 @@ fn restore_lines() {
     // Save output reads back.
     let line =
         "-a -t 10.0.0.6:80 -r 192.168.0.5:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-csum";
-    assert!(parse("ipvsadm", &restore_line_args(line)).is_ok());
+    assert!(restored(line).is_ok());
     let line = "-A -t 10.0.0.6:80 -s wlc -p 600 -M 255.255.255.0 --pe sip";
-    assert!(parse("ipvsadm", &restore_line_args(line)).is_ok());
-    assert!(parse("ipvsadm", &restore_line_args("-A -f 1 -6 -s rr")).is_ok());
-    assert!(
-        parse(
-            "ipvsadm",
-            &restore_line_args("-a -f 5 -r 192.168.0.1:0 -g -w 1")
-        )
-        .is_ok()
-    );
+    assert!(restored(line).is_ok());
+    assert!(restored("-A -f 1 -6 -s rr").is_ok());
+    assert!(restored("-a -f 5 -r 192.168.0.1:0 -g -w 1").is_ok());
 }
 
 /// Random words from ipvsadm's vocabulary never panic the parser.
@@ -1208,6 +1219,8 @@ fn random_words_never_panic() {
         "-Lé",
         "[é]:80",
     ];
+    // And bytes that are not UTF-8, alone and glued to the rest.
+    const RAW: &[&[u8]] = &[b"\xff", b"-\xff", b"--\xff", b"\xfe:80", b"\xc3", b"-L\xa9"];
     super::lookup::OFFLINE.set(true);
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move || {
@@ -1218,17 +1231,23 @@ fn random_words_never_panic() {
     };
     for _ in 0..30_000 {
         let len = (next() % 8) as usize;
+        let pick = |random: u64| {
+            let at = (random % (VOCABULARY.len() + RAW.len()) as u64) as usize;
+            VOCABULARY
+                .get(at)
+                .map_or_else(|| RAW[at - VOCABULARY.len()], |w| w.as_bytes())
+        };
         let mut args = Vec::with_capacity(len);
         for _ in 0..len {
-            let mut word = VOCABULARY[(next() % VOCABULARY.len() as u64) as usize].to_string();
+            let mut word = pick(next()).to_vec();
             if next() % 4 == 0 {
-                word.push_str(VOCABULARY[(next() % VOCABULARY.len() as u64) as usize]);
+                word.extend_from_slice(pick(next()));
             }
             args.push(word);
         }
         let posix = next() % 8 == 0;
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        match parse_words("ipvsadm", &args, posix) {
+        let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+        match parse_words(b"ipvsadm", &args, posix) {
             Ok(_) => {}
             Err(e) => {
                 assert!(matches!(e.exit_code(), 2 | 255));
@@ -1241,7 +1260,10 @@ fn random_words_never_panic() {
 
 /// `parse_argv` on a line: the namespace and the command (or refusal).
 fn argv(line: &str) -> Result<(Option<String>, Result<Command, ParseError>), ParseError> {
-    parse_argv("ipvsadm", &words(line)).map(|i| (i.netns, i.command))
+    parse_argv(b"ipvsadm", &words(line)).map(|i| {
+        let netns = i.netns.map(|n| String::from_utf8(n).unwrap());
+        (netns, i.command)
+    })
 }
 
 #[test]
@@ -1292,7 +1314,7 @@ fn netns_goes_with_every_command_anywhere() {
 
 #[test]
 fn netns_alone_lists_like_no_arguments() {
-    let list = parse("ipvsadm", &[]).unwrap();
+    let list = parse(b"ipvsadm", &[]).unwrap();
     assert_eq!(argv("--netns a"), Ok((Some("a".into()), Ok(list.clone()))));
     assert_eq!(argv("--netns=a"), Ok((Some("a".into()), Ok(list))));
     // But it is not a command: what follows must still start with one.
@@ -1353,7 +1375,7 @@ fn netns_errors_are_popts_and_ipvsadms() {
 #[test]
 fn netns_in_restore_input_stops_the_restore() {
     for line in ["--netns a -A -t 10.0.0.1:80", "-L --netns=a", "--netns a"] {
-        let e = parse("ipvsadm", &restore_line_args(line)).unwrap_err();
+        let e = restored(line).unwrap_err();
         assert_eq!(
             (e.to_string(), e.exit_code(), e.is_popt()),
             (
@@ -1365,6 +1387,158 @@ fn netns_in_restore_input_stops_the_restore() {
         );
     }
     // A popt error before it is what the line gets.
-    let e = parse("ipvsadm", &restore_line_args("-L --bogus --netns a")).unwrap_err();
+    let e = restored("-L --bogus --netns a").unwrap_err();
     assert!(e.is_popt());
+}
+
+// ---- bytes that are not UTF-8 ---------------------------------------------
+
+/// `parse_words` on words given as bytes.
+fn run_bytes(words: &[&[u8]]) -> Result<Command, ParseError> {
+    parse_words(b"ipvsadm", words, false)
+}
+
+/// Words, then the message and exit status they get.
+type Refusal<'a> = (&'a [&'a [u8]], &'a [u8], i32);
+
+#[test]
+fn messages_quote_the_bytes_typed() {
+    let cases: [Refusal; 9] = [
+        (&[b"\xff", b"-L"], b"unexpected argument \xff", 2),
+        (
+            &[b"-L", b"--bogus\xff"],
+            b"--bogus\xff: unknown option",
+            255,
+        ),
+        (&[b"-L", b"-n\xff"], b"-n\xff: unknown option", 255),
+        (
+            &[b"-L", b"--stats=\xff"],
+            b"--stats=\xff: option does not take an argument",
+            255,
+        ),
+        (&[b"-L", b"-A\xff"], b"invalid option `-A\xff'", 2),
+        (
+            &[b"-A", b"-f", b"\xff"],
+            b"invalid fwmark value `\xff' specified",
+            2,
+        ),
+        (
+            &[b"--set", b"1", b"2", b"\xfe"],
+            b"invalid timeout value `\xfe' specified",
+            2,
+        ),
+        (
+            &[
+                b"-A",
+                b"-t",
+                b"10.0.0.1:80",
+                b"-s",
+                b"sh",
+                b"-b",
+                b"sh-port,\xff",
+            ],
+            b"invalid scheduler flag `\xff'",
+            2,
+        ),
+        (
+            &[
+                b"--start-daemon",
+                b"master",
+                b"--mcast-group",
+                b"ff02::\xff",
+            ],
+            b"invalid IPv6 mcast-group `ff02::\xff'",
+            2,
+        ),
+    ];
+    for (words, message, code) in cases {
+        let e = run_bytes(words).unwrap_err();
+        assert_eq!(
+            (e.message(), e.exit_code()),
+            (message.to_vec(), code),
+            "{e}"
+        );
+    }
+    // The try-help line names argv0 as invoked.
+    let e = parse_words(b"./ipvs\xffadm", &[b"-n"], false).unwrap_err();
+    assert_eq!(
+        e.message(),
+        b"Try `./ipvs\xffadm -h' or './ipvs\xffadm --help' for more information."
+    );
+    // And so does a restore line.
+    let e = parse(
+        b"ipvsadm",
+        &restore_line_args(b"-A -t 10.0.0.1:80 -s rr \xff\r\n"),
+    )
+    .unwrap_err();
+    assert_eq!(e.message(), b"unexpected argument \xff");
+    let e = parse(b"ipvsadm", &restore_line_args(b"\xff")).unwrap_err();
+    assert_eq!((e.to_string(), e.exit_code()), (TRY.to_string(), 255));
+}
+
+#[test]
+fn names_that_are_not_utf8_reach_the_kernel_as_unknown_names() {
+    // Scheduler and persistence engine: no module has such a name, so the
+    // kernel answers "not found", as it answers ipvsadm's raw bytes.
+    let s = service(
+        run_bytes(&[
+            b"-A",
+            b"-t",
+            b"10.0.0.1:80",
+            b"-s",
+            b"r\xff",
+            b"--pe",
+            b"\xffsip",
+        ])
+        .unwrap(),
+    );
+    assert_eq!(s.scheduler, "r\u{fffd}");
+    assert_eq!(s.pe_name.as_deref(), Some("\u{fffd}sip"));
+    let long = [0xff; 20];
+    let s = service(run_bytes(&[b"-A", b"-t", b"10.0.0.1:80", b"-s", &long]).unwrap());
+    assert_eq!(s.scheduler, "\u{fffd}".repeat(5));
+    // Cut as ipvsadm cuts (15 bytes), inside a character.
+    let s = service(ok("-A -t 10.0.0.1:80 -s ééééééééé"));
+    assert_eq!(s.scheduler, "ééééééé");
+    // An interface: the kernel has none of that name ("No such device"),
+    // even if one with the bytes typed exists (README, differences).
+    let Command::Change(Change::StartDaemon(daemon)) =
+        run_bytes(&[b"--start-daemon", b"master", b"--mcast-interface", b"d\xff"]).unwrap()
+    else {
+        panic!("not a daemon start");
+    };
+    assert_eq!(daemon.mcast_ifn, "d\u{fffd}");
+    // Host and port names go to the C library as bytes: none resolves here.
+    super::lookup::OFFLINE.set(true);
+    assert_eq!(
+        run_bytes(&[b"-A", b"-t", b"\xff:80"]).unwrap_err(),
+        ParseError::VirtualAddress
+    );
+    assert_eq!(
+        run_bytes(&[b"-a", b"-t", b"10.0.0.1:80", b"-r", b"10.0.0.2:\xff"]).unwrap_err(),
+        ParseError::RealAddress
+    );
+    super::lookup::OFFLINE.set(false);
+}
+
+#[test]
+fn restore_words_are_bytes() {
+    let words = restore_line_args(b"-A\t\xff  -t \xc3\xa9\r\n");
+    assert_eq!(words, [&b"-A"[..], b"\xff", b"-t", b"\xc3\xa9"]);
+    // Cut at 4096 bytes as ipvsadm cuts, even inside a character.
+    let mut line = vec![b'x'; 4095];
+    line.extend_from_slice("é".as_bytes());
+    let words = restore_line_args(&line);
+    assert_eq!(words.len(), 2);
+    assert_eq!(words[0].len(), 4096);
+    assert_eq!(words[0][4095], 0xc3);
+    assert_eq!(words[1], b"\xa9");
+    let e = parse(
+        b"ipvsadm",
+        &restore_line_args(&[b"-L ", &line[..]].concat()),
+    )
+    .unwrap_err();
+    let mut expected = b"unexpected argument ".to_vec();
+    expected.extend_from_slice(words[0]);
+    assert_eq!(e.message(), expected);
 }

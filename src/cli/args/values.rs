@@ -2,6 +2,11 @@
 //! `strtol` for numbers, `atoi` for IPv6 netmasks, `inet_aton` for IPv4
 //! addresses and masks, `inet_pton` for IPv6 literals and multicast
 //! groups, and its `host[:port]` operand rules.
+//!
+//! Values are bytes, as typed: like the C functions, none of these needs
+//! them to be UTF-8, and host and service names go to the C library as
+//! they are. Only [`name`] makes text, for the names the library carries
+//! as `String`s.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -27,8 +32,7 @@ struct Strtol {
     overflow: bool,
 }
 
-fn strtol(s: &str) -> Strtol {
-    let bytes = s.as_bytes();
+fn strtol(bytes: &[u8]) -> Strtol {
     let mut i = 0;
     while i < bytes.len() && is_c_space(bytes[i]) {
         i += 1;
@@ -79,31 +83,30 @@ fn strtol(s: &str) -> Strtol {
 
 /// ipvsadm's `string_to_number`: base 10, leading blanks and a sign
 /// allowed, the whole string a number, then `min..=max`.
-pub fn number(s: &str, min: i64, max: i64) -> Option<i64> {
+pub fn number(s: &[u8], min: i64, max: i64) -> Option<i64> {
     let n = strtol(s);
     (n.any && n.whole && !n.overflow && (min..=max).contains(&n.value)).then_some(n.value)
 }
 
 /// C `atoi`: `(int) strtol(s, NULL, 10)`, trailing junk ignored.
-pub fn atoi(s: &str) -> i32 {
+pub fn atoi(s: &[u8]) -> i32 {
     strtol(s).value as i32
 }
 
 /// A firewall mark: 1..=4294967295 in `strtol` syntax.
-pub fn fwmark(s: &str) -> Result<u32, ParseError> {
+pub fn fwmark(s: &[u8]) -> Result<u32, ParseError> {
     let n = strtol(s);
     if n.any && n.whole && !n.overflow && n.value > 0 && n.value <= i64::from(u32::MAX) {
         Ok(n.value as u32)
     } else {
-        Err(ParseError::Fwmark(s.to_string()))
+        Err(ParseError::Fwmark(s.to_vec()))
     }
 }
 
 /// glibc `inet_aton`: one to four parts, each decimal, octal (`0…`) or hex
 /// (`0x…`), the last one filling the remaining bytes; trailing blanks and
 /// anything after them are ignored.
-pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
-    let bytes = s.as_bytes();
+pub fn inet_aton(bytes: &[u8]) -> Option<Ipv4Addr> {
     // At most three parts before the last (no allocation: `-R` reads
     // thousands of addresses).
     let mut parts = [0u32; 3];
@@ -183,21 +186,22 @@ pub struct Operand {
 /// resolve to IPv6 (bracketed names try IPv6 first, others IPv4 first, so
 /// names with an A record resolve as ipvsadm does). Port names are looked
 /// up for `protocol`; without one they fail, as in ipvsadm.
-pub fn operand(text: &str, protocol: Option<Protocol>) -> Option<Operand> {
-    if text.bytes().all(|b| b.is_ascii_digit()) {
+pub fn operand(text: &[u8], protocol: Option<Protocol>) -> Option<Operand> {
+    if text.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let (host, port_text, bracketed) = if let Some(inner) = text.strip_prefix('[') {
-        let (host, after) = inner.split_once(']')?;
-        (host, Some(after.strip_prefix(':')?), true)
+    let (host, port_text, bracketed) = if let Some(inner) = text.strip_prefix(b"[") {
+        let close = inner.iter().position(|&b| b == b']')?;
+        let port = inner[close + 1..].strip_prefix(b":")?;
+        (&inner[..close], Some(port), true)
     } else if let Some(v6) = ipv6_literal(text) {
         return Some(Operand {
             addr: IpAddr::V6(v6),
             port: None,
         });
     } else {
-        match text.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port), false),
+        match text.iter().rposition(|&b| b == b':') {
+            Some(colon) => (&text[..colon], Some(&text[colon + 1..]), false),
             None => (text, None, false),
         }
     };
@@ -212,14 +216,14 @@ pub fn operand(text: &str, protocol: Option<Protocol>) -> Option<Operand> {
 /// `text` as an IPv6 literal. Every such literal has two colons or
 /// more; checking that first spares the common IPv4 operand a failed
 /// IPv6 parse (issue 7: `-R` reads thousands of operands).
-fn ipv6_literal(text: &str) -> Option<Ipv6Addr> {
-    if text.bytes().filter(|&b| b == b':').count() < 2 {
+fn ipv6_literal(text: &[u8]) -> Option<Ipv6Addr> {
+    if text.iter().filter(|&&b| b == b':').count() < 2 {
         return None;
     }
-    text.parse().ok()
+    std::str::from_utf8(text).ok()?.parse().ok()
 }
 
-fn host_part(host: &str, bracketed: bool) -> Option<IpAddr> {
+fn host_part(host: &[u8], bracketed: bool) -> Option<IpAddr> {
     if let Some(v6) = ipv6_literal(host) {
         // Only reachable in brackets: a bare IPv6 literal has no port.
         return Some(IpAddr::V6(v6));
@@ -237,7 +241,7 @@ fn host_part(host: &str, bracketed: bool) -> Option<IpAddr> {
         .find_map(|v6| lookup::host_address(host, v6))
 }
 
-fn port_number_or_name(text: &str, protocol: Option<Protocol>) -> Option<u16> {
+fn port_number_or_name(text: &[u8], protocol: Option<Protocol>) -> Option<u16> {
     if let Some(n) = number(text, 0, 65535) {
         return Some(n as u16);
     }
@@ -245,8 +249,8 @@ fn port_number_or_name(text: &str, protocol: Option<Protocol>) -> Option<u16> {
 }
 
 /// An IPv4 persistence mask (`inet_aton` form or a host name, as ipvsadm),
-/// as the number whose `Ipv4Addr::from` is the dotted form.
-pub fn ipv4_netmask(text: &str) -> Result<Netmask, ParseError> {
+/// any mask, contiguous or not.
+pub fn ipv4_netmask(text: &[u8]) -> Result<Netmask, ParseError> {
     inet_aton(text)
         .or_else(|| match lookup::host_address(text, false) {
             Some(IpAddr::V4(v4)) => Some(v4),
@@ -257,33 +261,33 @@ pub fn ipv4_netmask(text: &str) -> Result<Netmask, ParseError> {
 }
 
 /// An IPv6 persistence prefix: `atoi`, then 1..=128.
-pub fn ipv6_netmask(text: &str) -> Result<Netmask, ParseError> {
+pub fn ipv6_netmask(text: &[u8]) -> Result<Netmask, ParseError> {
     Netmask::from_raw(Family::Inet6, atoi(text) as u32).ok_or(ParseError::Ipv6Netmask)
 }
 
 /// `-b`: comma-separated flags checked against the scheduler (`wlc` when
 /// none or an empty one was given). Empty items are skipped, so a list of
 /// only commas is no flags (defect D9 fixed; ipvsadm crashes).
-pub fn sched_flags(scheduler: &str, list: &str) -> Result<ServiceFlags, ParseError> {
+pub fn sched_flags(scheduler: &[u8], list: &[u8]) -> Result<ServiceFlags, ParseError> {
     let scheduler = if scheduler.is_empty() {
-        "wlc"
+        b"wlc"
     } else {
         scheduler
     };
     let mut flags = ServiceFlags::empty();
-    for flag in list.split(',').filter(|f| !f.is_empty()) {
-        let (bit, needs) = match flag {
-            "flag-1" => (ServiceFlags::SCHED1, None),
-            "flag-2" => (ServiceFlags::SCHED2, None),
-            "flag-3" => (ServiceFlags::SCHED3, None),
-            "sh-fallback" => (ServiceFlags::SCHED1, Some("sh")),
-            "sh-port" => (ServiceFlags::SCHED2, Some("sh")),
-            "mh-fallback" => (ServiceFlags::SCHED1, Some("mh")),
-            "mh-port" => (ServiceFlags::SCHED2, Some("mh")),
-            _ => return Err(ParseError::InvalidSchedFlag(flag.to_string())),
+    for flag in list.split(|&b| b == b',').filter(|f| !f.is_empty()) {
+        let (bit, needs): (ServiceFlags, Option<&[u8]>) = match flag {
+            b"flag-1" => (ServiceFlags::SCHED1, None),
+            b"flag-2" => (ServiceFlags::SCHED2, None),
+            b"flag-3" => (ServiceFlags::SCHED3, None),
+            b"sh-fallback" => (ServiceFlags::SCHED1, Some(b"sh")),
+            b"sh-port" => (ServiceFlags::SCHED2, Some(b"sh")),
+            b"mh-fallback" => (ServiceFlags::SCHED1, Some(b"mh")),
+            b"mh-port" => (ServiceFlags::SCHED2, Some(b"mh")),
+            _ => return Err(ParseError::InvalidSchedFlag(flag.to_vec())),
         };
         if needs.is_some_and(|s| s != scheduler) {
-            return Err(ParseError::IncompatibleSchedFlag(flag.to_string()));
+            return Err(ParseError::IncompatibleSchedFlag(flag.to_vec()));
         }
         flags |= bit;
     }
@@ -292,37 +296,83 @@ pub fn sched_flags(scheduler: &str, list: &str) -> Result<ServiceFlags, ParseErr
 
 /// `--mcast-group`: with a `:` an IPv6 multicast address, else a strict
 /// dotted IPv4 multicast address (`inet_pton`).
-pub fn mcast_group(text: &str) -> Result<IpAddr, ParseError> {
-    if text.contains(':') {
-        match text.parse::<Ipv6Addr>() {
-            Ok(a) if a.is_multicast() => Ok(IpAddr::V6(a)),
-            _ => Err(ParseError::McastGroup6(text.to_string())),
+pub fn mcast_group(text: &[u8]) -> Result<IpAddr, ParseError> {
+    // Not UTF-8: no address either (inet_pton reads ASCII only).
+    let parsed = std::str::from_utf8(text).ok();
+    if text.contains(&b':') {
+        match parsed.and_then(|t| t.parse::<Ipv6Addr>().ok()) {
+            Some(a) if a.is_multicast() => Ok(IpAddr::V6(a)),
+            _ => Err(ParseError::McastGroup6(text.to_vec())),
         }
     } else {
-        match text.parse::<Ipv4Addr>() {
-            Ok(a) if a.is_multicast() => Ok(IpAddr::V4(a)),
-            _ => Err(ParseError::McastGroup4(text.to_string())),
+        match parsed.and_then(|t| t.parse::<Ipv4Addr>().ok()) {
+            Some(a) if a.is_multicast() => Ok(IpAddr::V4(a)),
+            _ => Err(ParseError::McastGroup4(text.to_vec())),
         }
     }
 }
 
 /// C `strncpy` into a buffer of `max` usable bytes, as ipvsadm does for
-/// names. Cut at a character boundary (a Rust string cannot hold half a
-/// character; ipvsadm would keep the partial bytes).
-pub fn cut(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
+/// names: the first `max` bytes, even if that cuts a character in two.
+pub fn cut(text: &[u8], max: usize) -> &[u8] {
+    &text[..text.len().min(max)]
+}
+
+/// A scheduler, persistence engine or interface name, cut as ipvsadm cuts
+/// it ([`cut`]), as the text the library carries. Bytes that are not
+/// UTF-8 (typed so, or a character cut in two) become U+FFFD, cut again to
+/// `max` bytes at a character boundary: no scheduler or persistence
+/// engine module has such a name (theirs are ASCII), so the kernel gives
+/// the answer it gives ipvsadm's raw bytes, "not found". An interface
+/// whose name is not UTF-8 cannot be named this way (the README lists
+/// it); one that does not exist gets "No such device" either way.
+pub fn name(text: &[u8], max: usize) -> String {
+    let text = cut(text, max);
+    match std::str::from_utf8(text) {
+        Ok(name) => name.to_string(),
+        Err(_) => {
+            let lossy = String::from_utf8_lossy(text);
+            let mut end = lossy.len().min(max);
+            while !lossy.is_char_boundary(end) {
+                end -= 1;
+            }
+            lossy[..end].to_string()
+        }
     }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The functions under test on UTF-8 text, which most cases are.
+    fn number(s: &str, min: i64, max: i64) -> Option<i64> {
+        super::number(s.as_bytes(), min, max)
+    }
+    fn atoi(s: &str) -> i32 {
+        super::atoi(s.as_bytes())
+    }
+    fn fwmark(s: &str) -> Result<u32, ParseError> {
+        super::fwmark(s.as_bytes())
+    }
+    fn inet_aton(s: &str) -> Option<Ipv4Addr> {
+        super::inet_aton(s.as_bytes())
+    }
+    fn operand(s: &str, protocol: Option<Protocol>) -> Option<Operand> {
+        super::operand(s.as_bytes(), protocol)
+    }
+    fn ipv4_netmask(s: &str) -> Result<Netmask, ParseError> {
+        super::ipv4_netmask(s.as_bytes())
+    }
+    fn ipv6_netmask(s: &str) -> Result<Netmask, ParseError> {
+        super::ipv6_netmask(s.as_bytes())
+    }
+    fn sched_flags(scheduler: &str, list: &str) -> Result<ServiceFlags, ParseError> {
+        super::sched_flags(scheduler.as_bytes(), list.as_bytes())
+    }
+    fn mcast_group(s: &str) -> Result<IpAddr, ParseError> {
+        super::mcast_group(s.as_bytes())
+    }
 
     fn v4(s: &str) -> IpAddr {
         IpAddr::V4(s.parse().unwrap())
@@ -519,9 +569,61 @@ mod tests {
     }
 
     #[test]
-    fn cuts() {
-        assert_eq!(cut("abcdefghijklmnopqrstuvwxyz", 15), "abcdefghijklmno");
-        assert_eq!(cut("rr", 15), "rr");
-        assert_eq!(cut("ééééééééé", 15), "ééééééé");
+    fn cuts_and_names() {
+        assert_eq!(cut(b"abcdefghijklmnopqrstuvwxyz", 15), b"abcdefghijklmno");
+        assert_eq!(cut(b"rr", 15), b"rr");
+        // Bytes, as strncpy: half a character stays.
+        assert_eq!(
+            cut("ééééééééé".as_bytes(), 15),
+            &"ééééééééé".as_bytes()[..15]
+        );
+        assert_eq!(name(b"abcdefghijklmnopqrstuvwxyz", 15), "abcdefghijklmno");
+        assert_eq!(name(b"wlc", 15), "wlc");
+        assert_eq!(name(b"", 15), "");
+        // Not UTF-8: U+FFFD for the bad bytes, never more than `max` bytes.
+        assert_eq!(name("ééééééééé".as_bytes(), 15), "ééééééé");
+        assert_eq!(name(b"r\xffr", 15), "r\u{fffd}r");
+        assert_eq!(name(&[0xff; 20], 15), "\u{fffd}".repeat(5));
+        assert_eq!(name(&[0xff; 20], 16), "\u{fffd}".repeat(5));
+        assert_eq!(name(b"abcdefghijklmn\xff", 15), "abcdefghijklmn");
+        for max in 0..20 {
+            assert!(name(b"\xfe\xffa\xc3", max).len() <= max);
+        }
+    }
+
+    #[test]
+    fn values_that_are_not_utf8() {
+        let bad: &[u8] = b"1\xff";
+        assert_eq!(super::number(bad, 0, 100), None);
+        assert_eq!(super::fwmark(bad), Err(ParseError::Fwmark(bad.to_vec())));
+        assert_eq!(super::inet_aton(b"10.0.0.1\xff"), None);
+        // inet_aton stops at a blank, whatever follows.
+        assert_eq!(
+            super::inet_aton(b"10.0.0.1 \xff"),
+            Some(Ipv4Addr::new(10, 0, 0, 1))
+        );
+        super::lookup::OFFLINE.set(true);
+        assert_eq!(super::operand(b"\xff:80", Some(Protocol::Tcp)), None);
+        assert_eq!(super::operand(b"10.0.0.1:\xff", Some(Protocol::Tcp)), None);
+        assert_eq!(super::operand(b"[\xff]:80", Some(Protocol::Tcp)), None);
+        assert_eq!(super::operand(b"::\xff", Some(Protocol::Tcp)), None);
+        assert_eq!(super::ipv4_netmask(b"\xff"), Err(ParseError::Netmask));
+        super::lookup::OFFLINE.set(false);
+        assert_eq!(
+            super::ipv6_netmask(b"64\xff"),
+            Ok(Netmask::from_raw(Family::Inet6, 64).unwrap())
+        );
+        assert_eq!(
+            super::sched_flags(b"sh", b"sh-port,\xff"),
+            Err(ParseError::InvalidSchedFlag(b"\xff".to_vec()))
+        );
+        assert_eq!(
+            super::mcast_group(b"224.0.0.\xff"),
+            Err(ParseError::McastGroup4(b"224.0.0.\xff".to_vec()))
+        );
+        assert_eq!(
+            super::mcast_group(b"ff02::\xff"),
+            Err(ParseError::McastGroup6(b"ff02::\xff".to_vec()))
+        );
     }
 }
