@@ -447,6 +447,13 @@ impl Transport for NetlinkTransport {
     }
 }
 
+/// `Ipvs` must stay `Send` (programs hand it to worker threads); this
+/// fails to compile if a field ever makes it otherwise.
+const _: () = {
+    const fn assert_send<T: Send>() {}
+    assert_send::<Ipvs>();
+};
+
 /// A connection to the kernel's IPVS: one socket, one family lookup.
 ///
 /// `Send`: it can be opened on one thread and used on another (one thread
