@@ -99,8 +99,14 @@ complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -l json -d 'List as JSON (
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -l tun-nocsum -d 'Tunnel without checksum (the default)'
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -l tun-csum -d 'Tunnel with checksum'
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -l tun-remcsum -d 'Tunnel with remote checksum offload'
+complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -a "apply" -d 'Make the live IPVS table equal to FILE, in place, all or nothing'
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -a "realserver" -d 'Prepare this host as an LVS real server for a VIP, undo it, or show it'
 complete -c ipvsadm -n "__fish_ipvsadm_needs_command" -a "director" -d 'Prepare this host as an LVS director, and check its IPVS table for common mistakes'
+complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand apply" -l drain -d 'Set leaving real servers to weight 0 and wait up to SECONDS for their connections to end before deleting them' -r
+complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand apply" -l netns -d 'Work on the IPVS table of network namespace NAME' -r
+complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand apply" -l dry-run -d 'Print the changes as ipvsadm -R lines, in sending order, and change nothing; exit 3 if there are any'
+complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand apply" -l keep-unlisted -d 'Leave services that FILE does not list alone (keepalived or a controller owns them)'
+complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand apply" -l force -d 'Allow deleting more than half of the live services'
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and not __fish_seen_subcommand_from setup teardown status" -l netns -d 'Act in the network namespace /run/netns/NAME (as `ip -n NAME`): its links, addresses, sysctls, IPVS table and state records' -r
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and not __fish_seen_subcommand_from setup teardown status" -f -a "setup" -d 'Configure the VIP for direct routing or tunnelling'
 complete -c ipvsadm -n "__fish_ipvsadm_using_subcommand realserver; and not __fish_seen_subcommand_from setup teardown status" -f -a "teardown" -d 'Undo what setup changed for the VIP'

@@ -2,7 +2,7 @@
 //!
 //! Nothing here is written twice: the option reference of `man/ipvsadm.8`
 //! is rendered (`clap_mangen`) from [`option_table`] and from the
-//! `realserver`/`director` clap commands, and the completions
+//! `apply`, `realserver` and `director` clap commands, and the completions
 //! (`clap_complete`) come from the same commands. The prose around the
 //! generated parts lives in `doc/ipvsadm.8.in`, our own words.
 //!
@@ -16,6 +16,7 @@ use clap::{Arg, Command};
 use clap_complete::Shell;
 use clap_mangen::Man;
 
+use crate::cli::apply::apply_command;
 use crate::cli::args::table::{HEADINGS, option_table};
 use crate::cli::realserver::{director_command, realserver_command};
 
@@ -36,11 +37,12 @@ pub fn outputs() -> Vec<(&'static str, String)> {
 }
 
 /// The full command-line surface as one clap command: ipvsadm's options
-/// plus our two subcommands. Only the generators see it this way; the
+/// plus our own first words. Only the generators see it this way; the
 /// lexer reads the table alone and dispatches the subcommands by word.
 pub fn full_command() -> Command {
     option_table()
         .disable_help_subcommand(true)
+        .subcommand(apply_command("ipvsadm"))
         .subcommand(realserver_command("ipvsadm").bin_name("ipvsadm realserver"))
         .subcommand(director_command("ipvsadm").bin_name("ipvsadm director"))
 }
@@ -57,6 +59,9 @@ pub fn man_page() -> String {
     for line in TEMPLATE.lines() {
         match line {
             "@OPTIONS@" => page.push_str(&ipvsadm_options()),
+            "@APPLY@" => {
+                page.push_str(&command_section("ipvsadm apply", &apply_command("ipvsadm")))
+            }
             "@REALSERVER@" => page.push_str(&subcommands(&realserver_command("ipvsadm"))),
             "@DIRECTOR@" => page.push_str(&subcommands(&director_command("ipvsadm"))),
             _ if line.starts_with(".\\\"#") => {}
@@ -122,37 +127,54 @@ fn ipvsadm_options() -> String {
     out
 }
 
-/// One `.SS` per subcommand of `realserver` or `director`: usage, long
-/// description, options.
+/// One `.SS` per subcommand of `realserver` or `director`.
 fn subcommands(cmd: &Command) -> String {
-    let mut out = String::new();
     let name = cmd.get_name();
-    for sub in cmd.get_subcommands() {
-        let full = format!("ipvsadm {name} {}", sub.get_name());
-        out.push_str(&format!(".SS \"{full}\"\n"));
-        let mut usage = sub.clone().bin_name(&full).disable_help_flag(true);
-        let usage = usage.render_usage().to_string();
-        let usage = usage.trim_start_matches("Usage: ");
-        out.push_str(&format!(".B {}\n", roff_escape(usage)));
+    cmd.get_subcommands()
+        .map(|sub| command_section(&format!("ipvsadm {name} {}", sub.get_name()), sub))
+        .collect()
+}
+
+/// One `.SS` titled `full` for a clap command: usage, long description,
+/// options, and the help's trailer (where `apply` states its exit codes).
+fn command_section(full: &str, cmd: &Command) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(".SS \"{full}\"\n"));
+    let mut usage = cmd.clone().bin_name(full).disable_help_flag(true);
+    let usage = usage.render_usage().to_string();
+    let usage = usage.trim_start_matches("Usage: ");
+    out.push_str(&format!(".B {}\n", roff_escape(usage)));
+    out.push_str(".PP\n");
+    let about = cmd
+        .get_long_about()
+        .or(cmd.get_about())
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    paragraphs(&mut out, &about);
+    let args: Vec<&Arg> = cmd.get_arguments().filter(|a| !a.is_hide_set()).collect();
+    if !args.is_empty() {
+        out.push_str(&render_args(args));
+    }
+    // realserver's trailer is said once in the template's own prose; a
+    // command without subcommands has nowhere else to say it.
+    if cmd.get_subcommands().next().is_none()
+        && let Some(after) = cmd.get_after_long_help().or(cmd.get_after_help())
+    {
         out.push_str(".PP\n");
-        let about = sub
-            .get_long_about()
-            .or(sub.get_about())
-            .map(|s| s.to_string())
-            .unwrap_or_default();
-        for (i, para) in about.split("\n\n").enumerate() {
-            if i > 0 {
-                out.push_str(".PP\n");
-            }
-            out.push_str(&roff_escape(&para.replace('\n', " ")));
-            out.push('\n');
-        }
-        let args: Vec<&Arg> = sub.get_arguments().filter(|a| !a.is_hide_set()).collect();
-        if !args.is_empty() {
-            out.push_str(&render_args(args));
-        }
+        paragraphs(&mut out, &after.to_string());
     }
     out
+}
+
+/// `text`'s paragraphs (blank-line separated) as roff, `.PP` between them.
+fn paragraphs(out: &mut String, text: &str) {
+    for (i, para) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            out.push_str(".PP\n");
+        }
+        out.push_str(&roff_escape(&para.replace('\n', " ")));
+        out.push('\n');
+    }
 }
 
 /// Text as roff: backslashes and hyphens escaped, no control character at
@@ -213,6 +235,12 @@ mod tests {
                     assert!(page.contains(&long), "{long} of {title} missing");
                 }
             }
+        }
+        let apply = apply_command("ipvsadm");
+        assert!(page.contains(".SS \"ipvsadm apply\"\n"), "apply missing");
+        for arg in apply.get_arguments().filter_map(|a| a.get_long()) {
+            let long = format!("\\-\\-{}", arg.replace('-', "\\-"));
+            assert!(page.contains(&long), "{long} of apply missing");
         }
         for section in [
             "NAME",
@@ -301,6 +329,13 @@ mod tests {
             bash_complete(&["ipvsadm", "-A", "-s", "lb"]),
             ["lblc", "lblcr"]
         );
+    }
+
+    #[test]
+    fn bash_completes_apply() {
+        assert_eq!(bash_complete(&["ipvsadm", "app"]), ["apply"]);
+        let offered = bash_complete(&["ipvsadm", "apply", "--dr"]);
+        assert_eq!(offered, ["--dry-run", "--drain"]);
     }
 
     #[test]

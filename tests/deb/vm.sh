@@ -7,7 +7,8 @@
 # postinst, then runs ipvsadm.service's own ExecStart,
 # ExecReload and ExecStop lines (read from the unit file) and the
 # ipvsadm-save/ipvsadm-restore helpers, and checks the IPVS table and the
-# rules file after each step. Exits 1 if any check failed.
+# rules file after each step; reload is shown to edit the table in place
+# (list order kept) and to change nothing when the rules file is bad. Exits 1 if any check failed.
 set -u
 . /tests/vm/lib.sh
 
@@ -124,6 +125,59 @@ same_file "AUTO=true: start replaces the table with the rules file" expected.lis
 run_unit "$reload"
 list >got.list
 same_file "AUTO=true: reload goes back to the rules file" expected.list got.list
+
+# Reload applies in place (ipvsadm apply), where start clears and loads.
+# The kernel puts a new real server at the head of its service's list, so
+# deleting and re-adding 192.168.10.1 gives a list order no clear-and-load
+# of the rules file gives: a reload that kept the servers keeps that order.
+nosort() { "$ipvsadm" -L -n --nosort; }
+nosort >loaded.nosort
+"$ipvsadm" -d -t 10.0.0.1:80 -r 192.168.10.1:8080
+"$ipvsadm" -a -t 10.0.0.1:80 -r 192.168.10.1:8080 -m -w 3 -x 100 -y 10
+nosort >inplace.nosort
+check "in place: the re-added server changed the list order" sh -c '! cmp -s loaded.nosort inplace.nosort'
+"$ipvsadm" -e -t 10.0.0.1:80 -r 192.168.10.1:8080 -m -w 5 -x 100 -y 10   # changed
+"$ipvsadm" -a -t 10.0.0.1:80 -r 192.168.10.3:8080 -m                     # added
+"$ipvsadm" -A -t 10.7.7.7:7 -s rr                                         # added
+run_unit "$reload" 2>err
+check "AUTO=true: reload exits 0" [ $? = 0 ]
+nosort >got.nosort
+same_file "reload: kept servers keep their place, changed ones edited, extras gone" inplace.nosort got.nosort
+list >got.list
+same_file "reload: the table is the rules file" expected.list got.list
+check "reload says it applies in place" grep -q 'in place' err
+
+# A bad rules file changes nothing: a line apply refuses before touching
+# the kernel, and a service the kernel refuses after other changes were
+# made (undone).
+"$ipvsadm" -e -t 10.0.0.1:80 -r 192.168.10.2:8080 -m -w 4
+"$ipvsadm" -A -t 10.7.7.7:7 -s rr
+nosort >before.nosort
+{ cat saved; echo "-X"; } >/etc/ipvsadm.rules
+run_unit "$reload" 2>err
+check "a bad line: reload exits non-zero" [ $? != 0 ]
+check "a bad line: the message names the line" grep -q "ipvsadm.rules:$(($(wc -l <saved) + 1)):" err
+nosort >got.nosort
+same_file "a bad line: reload changes nothing" before.nosort got.nosort
+{ cat saved; echo "-A -t 10.0.0.9:80 -s nosuchsched"; } >/etc/ipvsadm.rules
+run_unit "$reload" 2>err
+check "a refused service: reload exits non-zero" [ $? != 0 ]
+check "a refused service: undone, says so" grep -q 'nothing changed' err
+nosort >got.nosort
+same_file "a refused service: reload changes nothing" before.nosort got.nosort
+
+# APPLY_OPTS reaches apply: --keep-unlisted leaves the extra service.
+cp saved /etc/ipvsadm.rules
+sed -i 's/^APPLY_OPTS=.*/APPLY_OPTS="--keep-unlisted"/' /etc/default/ipvsadm
+run_unit "$reload"
+check "APPLY_OPTS=--keep-unlisted: reload exits 0" [ $? = 0 ]
+check "APPLY_OPTS=--keep-unlisted: the unlisted service stays" sh -c "$ipvsadm -S -n | grep -q 10.7.7.7:7"
+check "APPLY_OPTS=--keep-unlisted: the listed ones follow the file" \
+    sh -c "$ipvsadm -S -n | grep -q -- '-r 192.168.10.2:8080 -m -w 1'"
+sed -i 's/^APPLY_OPTS=.*/APPLY_OPTS=""/' /etc/default/ipvsadm
+run_unit "$reload"
+list >got.list
+same_file "reload without options: the table is the rules file again" expected.list got.list
 run_unit "$stop"
 check "AUTO=true: stop exits 0" [ $? = 0 ]
 check "AUTO=true: stop clears the table" [ -z "$("$ipvsadm" -S -n)" ]

@@ -32,28 +32,58 @@ const EXIT_USAGE: i32 = 2;
 const EXIT_WOULD_CHANGE: i32 = 3;
 const EXIT_UNDO_FAILED: i32 = 4;
 
-fn command(bin: &str) -> clap::Command {
+const LONG_ABOUT: &str = "\
+Make the live IPVS table equal to FILE without clearing it: services and \
+real servers already right are left alone (with their connections, \
+counters and place in the kernel's lists), those that differ are edited, \
+and only keys that appear or go are added or deleted.
+
+FILE holds the -A/-a lines of ipvsadm -S (blank lines and # comments \
+allowed) or the document of ipvsadm -L --json; - reads standard input. \
+The whole input is read and checked before anything changes; empty input \
+is refused, a file of comments only is an empty table.
+
+All or nothing, as far as IPVS allows: adds and edits are sent first, \
+deletes only once all of them were acknowledged. If the kernel refuses a \
+change, or SIGINT, SIGTERM or SIGHUP arrives, every change made is taken \
+back from the table as read at the start; an object undo has to add again \
+goes to the head of its list without its counters. SIGKILL cannot be \
+undone; running apply again converges. Two applies in one network \
+namespace never interleave (an flock under /run/ipvsadm/); a concurrent \
+change by another program to an attribute apply also sets is last writer \
+wins.";
+
+const APPLY_EXIT_HELP: &str = "\
+Exit status: 0 done (with --dry-run: nothing to change), 1 the kernel \
+refused a change or a signal came, and everything was undone, 2 bad usage \
+or input, 3 --dry-run: something would change, 4 an undo step failed too.";
+
+/// The `apply` grammar (also rendered into the man page and completions).
+pub fn apply_command(bin: &str) -> clap::Command {
     clap::Command::new("apply")
         .bin_name(format!("{bin} apply"))
         .about("Make the live IPVS table equal to FILE, in place, all or nothing")
+        .long_about(LONG_ABOUT)
+        .after_help(APPLY_EXIT_HELP)
+        .disable_version_flag(true)
         .arg(
             Arg::new("dry-run")
                 .long("dry-run")
                 .action(ArgAction::SetTrue)
-                .help("Print the changes as ipvsadm -R lines; exit 3 if there are any"),
+                .help("Print the changes as ipvsadm -R lines, in sending order, and change nothing; exit 3 if there are any"),
         )
         .arg(
             Arg::new("keep-unlisted")
                 .long("keep-unlisted")
                 .action(ArgAction::SetTrue)
-                .help("Leave services that FILE does not list alone"),
+                .help("Leave services that FILE does not list alone (keepalived or a controller owns them)"),
         )
         .arg(
             Arg::new("drain")
                 .long("drain")
                 .value_name("SECONDS")
                 .value_parser(value_parser!(u64))
-                .help("Set leaving servers to weight 0 and wait for their connections first"),
+                .help("Set leaving real servers to weight 0 and wait up to SECONDS for their connections to end before deleting them"),
         )
         .arg(
             Arg::new("force")
@@ -80,7 +110,7 @@ pub fn main(argv0: &str, args: &[String]) -> i32 {
         || "ipvsadm".to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let matches = match command(&bin)
+    let matches = match apply_command(&bin)
         .try_get_matches_from(std::iter::once("apply".to_string()).chain(args.iter().cloned()))
     {
         Ok(m) => m,
