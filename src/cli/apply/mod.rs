@@ -56,7 +56,9 @@ wins.";
 const APPLY_EXIT_HELP: &str = "\
 Exit status: 0 done (with --dry-run: nothing to change), 1 the kernel \
 refused a change or a signal came, and everything was undone, 2 bad usage \
-or input, 3 --dry-run: something would change, 4 an undo step failed too.";
+or input, 3 --dry-run: something would change, 4 an undo step failed too; \
+a signal before any change ends it as the signal does (130 SIGINT, 143 \
+SIGTERM).";
 
 /// The `apply` grammar (also rendered into the man page and completions).
 pub fn apply_command(bin: &str) -> clap::Command {
@@ -225,6 +227,12 @@ impl Job {
         load_modules(&plan);
 
         let mut signals = Signals::block();
+        if let Some(signal) = signals.as_mut().and_then(|s| s.caught()) {
+            // Nothing was sent: end with the status the signal's default
+            // action gives (130 for SIGINT, 143 for SIGTERM), as before the
+            // signals were blocked.
+            return 128 + signal as i32;
+        }
         let mut exec = Executor::new(&mut session.ipvs, &live);
         let end = self.send(&mut exec, &plan, signals.as_mut());
         match end {
