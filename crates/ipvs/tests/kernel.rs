@@ -155,12 +155,27 @@ fn services_add_list_edit_delete() {
         libc::ESRCH
     );
     assert_eq!(errno(ipvs.zero(Some(&missing))), libc::ESRCH);
-    let bad_mask = {
-        let mut v = Service::new(key(Protocol::Tcp, v6("2001:db8::9"), 80));
-        v.netmask = Netmask::from_raw(Family::Inet6, 129).unwrap();
-        v
-    };
-    assert_eq!(errno(ipvs.add_service(&bad_mask)), libc::EINVAL);
+    // An IPv6 prefix over 128: the model cannot state one, but the
+    // kernel's own refusal is still checked, with the request built by hand.
+    {
+        use ipvs::wire::{AttrWriter, Cmd, CmdAttr, Request, encode_service_with_netmask};
+        use ipvs::{NetlinkTransport, Transport};
+        let svc = Service::new(key(Protocol::Tcp, v6("2001:db8::9"), 80));
+        let mut w = AttrWriter::new();
+        w.nest(CmdAttr::Service, |n| {
+            encode_service_with_netmask(n, &svc, 129)
+        });
+        let req = Request {
+            cmd: Cmd::NewService,
+            attrs: w.into_bytes(),
+        };
+        let mut raw = NetlinkTransport::connect().unwrap();
+        let refused = raw.request(&req);
+        assert!(
+            matches!(refused, Err(Failure::Kernel(libc::EINVAL))),
+            "{refused:?}"
+        );
+    }
 
     // Edit is a full replace.
     let edited = {

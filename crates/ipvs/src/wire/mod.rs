@@ -65,6 +65,7 @@ pub use message::{
     decode_timeouts_reply,
 };
 pub use service::{
-    FLAGS_MASK_ALL, SvcAttr, decode_service, encode_key, encode_service, key_only_service,
+    FLAGS_MASK_ALL, SvcAttr, decode_service, encode_key, encode_service,
+    encode_service_with_netmask, key_only_service,
 };
 pub use stats::{StatsAttr, decode_stats};
