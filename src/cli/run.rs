@@ -824,4 +824,93 @@ mod tests {
         assert_eq!(outcome.unwrap(), Outcome::Status(0));
         assert!(out.is_empty());
     }
+
+    use crate::cli::command::{ListRequest, ListView, SaveRequest, ServiceFormat};
+    use ipvs::model::{ForwardMethod, Protocol, ServiceKey};
+    use ipvs::wire::{AttrWriter, CmdAttr, encode_dest, encode_service};
+    const INFO: Info = Info::new(0x010201, 4096);
+
+    /// Replays the dump replies of a 2,000 x 10 table (the same ten real
+    /// servers under every service).
+    struct Replay {
+        services: Vec<Vec<u8>>,
+        dests: Vec<Vec<u8>>,
+    }
+
+    impl Transport for Replay {
+        fn request(&mut self, _: &Request) -> Raw<Vec<Vec<u8>>> {
+            Ok(Vec::new())
+        }
+        fn dump(&mut self, req: &Request) -> Raw<Vec<Vec<u8>>> {
+            Ok(if req.cmd == Cmd::GetDest {
+                self.dests.clone()
+            } else {
+                self.services.clone()
+            })
+        }
+    }
+
+    fn reply(cmd: Cmd, fill: impl FnOnce(&mut AttrWriter)) -> Vec<u8> {
+        let mut w = AttrWriter::new();
+        fill(&mut w);
+        Request {
+            cmd,
+            attrs: w.into_bytes(),
+        }
+        .encode()
+    }
+
+    /// `-L -n`, `-L -n --stats` and `-S -n` of a 2,000 x 10 table from
+    /// replayed kernel replies: decode, sort, print. Not a check but the
+    /// thing to count instructions on (`valgrind --tool=callgrind
+    /// --toggle-collect='*run::list'` or `'*run::save'` on this test
+    /// alone, release build), so that the user-space cost of a listing can
+    /// be compared between builds without the kernel's noise.
+    #[test]
+    #[ignore]
+    fn listing_of_the_benchmark_table() {
+        let mut services = Vec::new();
+        for s in 0..2000u32 {
+            let key = ServiceKey::Addr {
+                protocol: Protocol::Tcp,
+                addr: std::net::IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0001 + s)),
+                port: 80,
+            };
+            let svc = Service::new(key);
+            services.push(reply(Cmd::NewService, |w| {
+                w.nest(CmdAttr::Service, |n| encode_service(n, &svc));
+            }));
+        }
+        let mut dests = Vec::new();
+        for d in 0..10u32 {
+            let mut dest = Destination::new(
+                std::net::IpAddr::V4(std::net::Ipv4Addr::from(0xac10_0001 + d)),
+                8080,
+            );
+            dest.forward = ForwardMethod::Masquerade;
+            dests.push(reply(Cmd::NewDest, |w| {
+                w.nest(CmdAttr::Dest, |n| encode_dest(n, &dest));
+            }));
+        }
+        let mut session = Session {
+            ipvs: Ipvs::with_transport(Box::new(Replay { services, dests })),
+            info: INFO,
+        };
+        for format in [ServiceFormat::Default, ServiceFormat::Stats] {
+            let request = ListRequest {
+                view: ListView::Services(format),
+                service: None,
+                numeric: true,
+                exact: false,
+                sort: true,
+                json: false,
+            };
+            let mut out = Vec::new();
+            list(&mut session, &request, &mut out).unwrap();
+            assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 22003);
+        }
+        let mut out = Vec::new();
+        save(&mut session, &SaveRequest { numeric: true }, &mut out).unwrap();
+        assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 22000);
+    }
 }
