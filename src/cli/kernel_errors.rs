@@ -32,7 +32,6 @@ pub enum Op {
 /// non-root user.
 pub fn errno_of(err: &Error) -> i32 {
     match err.failure() {
-        Failure::Kernel(errno) => *errno,
         Failure::FamilyNotFound => {
             if nix::unistd::geteuid().is_root() {
                 libc::ENOPROTOOPT
@@ -40,8 +39,7 @@ pub fn errno_of(err: &Error) -> i32 {
                 libc::EPERM
             }
         }
-        Failure::Io(e) => e.raw_os_error().unwrap_or(libc::EINVAL),
-        _ => libc::EINVAL,
+        other => other.errno().unwrap_or(libc::EINVAL),
     }
 }
 

@@ -469,7 +469,9 @@ impl Ipvs {
     pub fn connect() -> Result<Ipvs> {
         let transport =
             NetlinkTransport::connect().map_err(|f| Error::new(Operation::Connect, f))?;
-        Ok(Ipvs::with_transport(Box::new(transport)))
+        Ok(Ipvs {
+            transport: Box::new(transport),
+        })
     }
 
     /// Opens an `Ipvs` on the IPVS table of the network namespace `name`
@@ -487,7 +489,9 @@ impl Ipvs {
                 .join()
         });
         match opened {
-            Ok(Ok(transport)) => Ok(Ipvs::with_transport(Box::new(transport))),
+            Ok(Ok(transport)) => Ok(Ipvs {
+                transport: Box::new(transport),
+            }),
             Ok(Err(failure)) => Err(Error::new(Operation::Connect, failure)),
             // The thread only panics if std cannot start one.
             Err(_) => Err(Error::new(
@@ -500,11 +504,6 @@ impl Ipvs {
     /// An `Ipvs` over any transport (tests fake the kernel with one).
     #[cfg(any(test, feature = "internals"))]
     pub fn with_transport(transport: Box<dyn Transport>) -> Ipvs {
-        Ipvs { transport }
-    }
-
-    #[cfg(not(any(test, feature = "internals")))]
-    fn with_transport(transport: Box<dyn Transport>) -> Ipvs {
         Ipvs { transport }
     }
 
