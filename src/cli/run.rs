@@ -620,12 +620,7 @@ mod tests {
         };
         let mut session = Session {
             ipvs: Ipvs::with_transport(Box::new(kernel)),
-            info: {
-                let mut v = Info::default();
-                v.version = 0x010201;
-                v.conn_tab_size = 4096;
-                v
-            },
+            info: Info::new(0x010201, 4096),
         };
         let mut input = Pieces {
             log: log.clone(),
@@ -770,12 +765,7 @@ mod tests {
         };
         let mut session = Session {
             ipvs: Ipvs::with_transport(Box::new(kernel)),
-            info: {
-                let mut v = Info::default();
-                v.version = 0;
-                v.conn_tab_size = 0;
-                v
-            },
+            info: Info::new(0, 0),
         };
         let outcome = execute(
             &mut session,
@@ -812,12 +802,7 @@ mod tests {
         };
         let mut session = Session {
             ipvs: Ipvs::with_transport(Box::new(kernel)),
-            info: {
-                let mut v = Info::default();
-                v.version = 0x010201;
-                v.conn_tab_size = 4096;
-                v
-            },
+            info: Info::new(0x010201, 4096),
         };
         let mut out = Vec::new();
         let outcome = restore(&mut session, b"ipvsadm", &mut input.as_bytes(), &mut out);

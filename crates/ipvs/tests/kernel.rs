@@ -242,25 +242,13 @@ fn destinations_every_method_and_tunnel() {
     let gue = {
         let mut v = Destination::new(v4(192, 168, 1, 4), 80);
         v.forward = ForwardMethod::Tunnel;
-        v.tunnel = {
-            let mut v = Tunnel::default();
-            v.kind = TunnelType::Gue;
-            v.port = 6080;
-            v.flags = TunnelFlags::REMCSUM;
-            v
-        };
+        v.tunnel = Tunnel::new(TunnelType::Gue, 6080, TunnelFlags::REMCSUM);
         v
     };
     let gre = {
         let mut v = Destination::new(v4(192, 168, 1, 5), 80);
         v.forward = ForwardMethod::Tunnel;
-        v.tunnel = {
-            let mut v = Tunnel::default();
-            v.kind = TunnelType::Gre;
-            v.port = 0;
-            v.flags = TunnelFlags::CSUM;
-            v
-        };
+        v.tunnel = Tunnel::new(TunnelType::Gre, 0, TunnelFlags::CSUM);
         v
     };
     let added = [&nat, &dr, &ipip, &gue, &gre];
@@ -361,24 +349,11 @@ fn destinations_every_method_and_tunnel() {
 fn timeouts_get_set_and_keep() {
     let mut ipvs = fresh();
     let before = ipvs.timeouts().unwrap();
-    let t = {
-        let mut v = Timeouts::default();
-        v.tcp = 1000;
-        v.tcp_fin = 130;
-        v.udp = 310;
-        v
-    };
+    let t = Timeouts::new(1000, 130, 310);
     ipvs.set_timeouts(&t).unwrap();
     assert_eq!(ipvs.timeouts().unwrap(), t);
     // 0 leaves a value unchanged.
-    ipvs.set_timeouts(&{
-        let mut v = Timeouts::default();
-        v.tcp = 0;
-        v.tcp_fin = 0;
-        v.udp = 400;
-        v
-    })
-    .unwrap();
+    ipvs.set_timeouts(&Timeouts::new(0, 0, 400)).unwrap();
     assert_eq!(ipvs.timeouts().unwrap(), {
         let mut v = t;
         v.udp = 400;
@@ -389,15 +364,9 @@ fn timeouts_get_set_and_keep() {
 }
 
 fn daemon(state: DaemonState, ifn: &str, syncid: u32) -> Daemon {
-    {
-        let mut v = Daemon::new(state, ifn);
-        v.syncid = syncid;
-        v.sync_maxlen = 0;
-        v.mcast_group = None;
-        v.mcast_port = 0;
-        v.mcast_ttl = 0;
-        v
-    }
+    let mut d = Daemon::new(state, ifn);
+    d.syncid = syncid;
+    d
 }
 
 #[test]

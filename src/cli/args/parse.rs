@@ -202,13 +202,7 @@ fn parse_lexed(argv0: &[u8], lexed: &Lexed) -> Result<Command, ParseError> {
                 .map(|n| n as u32)
                 .ok_or_else(|| ParseError::Timeout(w.to_vec()))
         };
-        typed.timeouts = {
-            let mut v = Timeouts::default();
-            v.tcp = timeout(tcp)?;
-            v.tcp_fin = timeout(tcp_fin)?;
-            v.udp = timeout(udp)?;
-            v
-        };
+        typed.timeouts = Timeouts::new(timeout(tcp)?, timeout(tcp_fin)?, timeout(udp)?);
     }
     if let Some(word) = leftovers.next() {
         return Err(ParseError::UnexpectedArgument(word.to_vec()));
@@ -672,13 +666,7 @@ impl<'a> Typed<'a> {
                 dest.weight = self.weight.unwrap_or(1);
                 dest.u_threshold = self.u_threshold.unwrap_or(0);
                 dest.l_threshold = self.l_threshold.unwrap_or(0);
-                dest.tunnel = {
-                    let mut v = Tunnel::default();
-                    v.kind = kind;
-                    v.port = self.tun_port.unwrap_or(0);
-                    v.flags = self.tun_flags;
-                    v
-                };
+                dest.tunnel = Tunnel::new(kind, self.tun_port.unwrap_or(0), self.tun_flags);
                 if self.cmd == Cmd::AddDest {
                     Command::Change(Change::AddDestination {
                         service,

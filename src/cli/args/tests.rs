@@ -646,27 +646,18 @@ fn tunnels() {
     let tun = |opts: &str| dest(ok(&format!("{base} {opts}"))).1.tunnel;
     let err = |opts: &str| msg(&format!("{base} {opts}"));
     assert_eq!(tun("-i"), Tunnel::default());
-    assert_eq!(tun("-i --tun-type gue --tun-port 6080 --tun-csum"), {
-        let mut v = Tunnel::default();
-        v.kind = TunnelType::Gue;
-        v.port = 6080;
-        v.flags = TunnelFlags::from_bits_retain(1);
-        v
-    });
-    assert_eq!(tun("-i --tun-type gue --tun-port 6080 --tun-remcsum"), {
-        let mut v = Tunnel::default();
-        v.kind = TunnelType::Gue;
-        v.port = 6080;
-        v.flags = TunnelFlags::from_bits_retain(2);
-        v
-    });
-    assert_eq!(tun("-i --tun-type gre --tun-nocsum"), {
-        let mut v = Tunnel::default();
-        v.kind = TunnelType::Gre;
-        v.port = 0;
-        v.flags = TunnelFlags::from_bits_retain(0);
-        v
-    });
+    assert_eq!(
+        tun("-i --tun-type gue --tun-port 6080 --tun-csum"),
+        Tunnel::new(TunnelType::Gue, 6080, TunnelFlags::from_bits_retain(1))
+    );
+    assert_eq!(
+        tun("-i --tun-type gue --tun-port 6080 --tun-remcsum"),
+        Tunnel::new(TunnelType::Gue, 6080, TunnelFlags::from_bits_retain(2))
+    );
+    assert_eq!(
+        tun("-i --tun-type gre --tun-nocsum"),
+        Tunnel::new(TunnelType::Gre, 0, TunnelFlags::from_bits_retain(0))
+    );
     assert_eq!(tun("-i --tun-type ipip").kind, TunnelType::Ipip);
     assert_eq!(
         err("--tun-type gue"),
@@ -934,15 +925,8 @@ fn other_commands() {
 
 #[test]
 fn set_timeouts() {
-    let t = |tcp, tcp_fin, udp| {
-        Command::Change(Change::SetTimeouts({
-            let mut v = Timeouts::default();
-            v.tcp = tcp;
-            v.tcp_fin = tcp_fin;
-            v.udp = udp;
-            v
-        }))
-    };
+    let t =
+        |tcp, tcp_fin, udp| Command::Change(Change::SetTimeouts(Timeouts::new(tcp, tcp_fin, udp)));
     assert_eq!(ok("--set 900 120 300"), t(900, 120, 300));
     assert_eq!(ok("--set 0 0 0"), t(0, 0, 0));
     assert_eq!(ok("--set 2678400 +1 0"), t(2678400, 1, 0));
@@ -968,15 +952,10 @@ fn set_timeouts() {
 fn daemons() {
     assert_eq!(
         ok("--start-daemon master"),
-        Command::Change(Change::StartDaemon({
-            let mut v = Daemon::new(DaemonState::Master, "eth0");
-            v.syncid = 0;
-            v.sync_maxlen = 0;
-            v.mcast_group = None;
-            v.mcast_port = 0;
-            v.mcast_ttl = 0;
-            v
-        }))
+        Command::Change(Change::StartDaemon(Daemon::new(
+            DaemonState::Master,
+            "eth0"
+        )))
     );
     assert_eq!(
         ok(

@@ -51,13 +51,7 @@ mod tests {
 
     #[test]
     fn timeouts() {
-        let t = {
-            let mut v = Timeouts::default();
-            v.tcp = 900;
-            v.tcp_fin = 120;
-            v.udp = 300;
-            v
-        };
+        let t = Timeouts::new(900, 120, 300);
         assert_eq!(
             text(|o| write_timeouts(o, &t)),
             "Timeout (tcp tcpfin udp): 900 120 300\n"
@@ -68,7 +62,6 @@ mod tests {
     fn daemons() {
         let master = {
             let mut v = Daemon::new(DaemonState::Master, "eth0");
-            v.syncid = 0;
             v.sync_maxlen = 1472;
             v.mcast_group = Some("224.0.0.81".parse().unwrap());
             v.mcast_port = 8848;
@@ -78,10 +71,7 @@ mod tests {
         let backup = {
             let mut v = Daemon::new(DaemonState::Backup, "eth1");
             v.syncid = 7;
-            v.sync_maxlen = 0;
             v.mcast_group = Some("ff02::1:2".parse().unwrap());
-            v.mcast_port = 0;
-            v.mcast_ttl = 0;
             v
         };
         assert_eq!(

@@ -491,22 +491,10 @@ mod tests {
         masq.stats = stats(10);
         let mut gue = Destination::new("2001:db8::2".parse().unwrap(), 80);
         gue.forward = ForwardMethod::Tunnel;
-        gue.tunnel = {
-            let mut v = Tunnel::default();
-            v.kind = TunnelType::Gue;
-            v.port = 6080;
-            v.flags = TunnelFlags::CSUM;
-            v
-        };
+        gue.tunnel = Tunnel::new(TunnelType::Gue, 6080, TunnelFlags::CSUM);
         let mut gre = Destination::new("10.0.0.12".parse().unwrap(), 80);
         gre.forward = ForwardMethod::Tunnel;
-        gre.tunnel = {
-            let mut v = Tunnel::default();
-            v.kind = TunnelType::Gre;
-            v.port = 0;
-            v.flags = TunnelFlags::REMCSUM;
-            v
-        };
+        gre.tunnel = Tunnel::new(TunnelType::Gre, 0, TunnelFlags::REMCSUM);
         let mut local = Destination::new("10.0.0.1".parse().unwrap(), 80);
         local.forward = ForwardMethod::Local;
         let route = Destination::new("10.0.0.11".parse().unwrap(), 80);
@@ -599,13 +587,7 @@ mod tests {
 
     #[test]
     fn timeouts_and_daemons() {
-        let t = {
-            let mut v = Timeouts::default();
-            v.tcp = 900;
-            v.tcp_fin = 120;
-            v.udp = 300;
-            v
-        };
+        let t = Timeouts::new(900, 120, 300);
         assert_eq!(
             text(|o| write_timeouts(o, &t)),
             "{\"version\":1,\"timeouts\":{\"tcp\":900,\"tcp_fin\":120,\"udp\":300}}\n"
@@ -619,15 +601,7 @@ mod tests {
             v.mcast_ttl = 1;
             v
         };
-        let backup = {
-            let mut v = Daemon::new(DaemonState::Backup, "eth1");
-            v.syncid = 0;
-            v.sync_maxlen = 0;
-            v.mcast_group = None;
-            v.mcast_port = 0;
-            v.mcast_ttl = 0;
-            v
-        };
+        let backup = Daemon::new(DaemonState::Backup, "eth1");
         assert_eq!(
             text(|o| write_daemons(o, &[master, backup])),
             "{\"version\":1,\"daemons\":[\

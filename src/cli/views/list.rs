@@ -303,13 +303,7 @@ mod tests {
     #[test]
     fn header_and_default_titles() {
         let mut v = Vec::new();
-        write_header(&mut v, &{
-            let mut v = Info::default();
-            v.version = 0x010201;
-            v.conn_tab_size = 4096;
-            v
-        })
-        .unwrap();
+        write_header(&mut v, &Info::new(0x010201, 4096)).unwrap();
         write_titles(&mut v, ServiceFormat::Default).unwrap();
         assert_eq!(
             String::from_utf8(v).unwrap(),
@@ -469,13 +463,7 @@ mod tests {
         let s = tcp("10.0.0.6", 80);
         let mut gue = dest("192.168.0.5", 80);
         gue.forward = ForwardMethod::Tunnel;
-        gue.tunnel = {
-            let mut v = Tunnel::default();
-            v.kind = TunnelType::Gue;
-            v.port = 6080;
-            v.flags = TunnelFlags::CSUM;
-            v
-        };
+        gue.tunnel = Tunnel::new(TunnelType::Gue, 6080, TunnelFlags::CSUM);
         let mut ipip = dest("192.168.0.6", 80);
         ipip.forward = ForwardMethod::Tunnel;
         let mut gre = dest("192.168.0.7", 80);

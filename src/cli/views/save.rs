@@ -148,13 +148,7 @@ mod tests {
         s.pe_name = Some("sip".into());
         let mut d = dest("192.168.0.5", 80);
         d.forward = ForwardMethod::Tunnel;
-        d.tunnel = {
-            let mut v = Tunnel::default();
-            v.kind = TunnelType::Gue;
-            v.port = 6080;
-            v.flags = TunnelFlags::CSUM;
-            v
-        };
+        d.tunnel = Tunnel::new(TunnelType::Gue, 6080, TunnelFlags::CSUM);
         assert_eq!(
             save(&s, &[d]),
             "-A -t 10.0.0.6:80 -s wlc -p 600 -M 255.255.255.0 --pe sip\n\
