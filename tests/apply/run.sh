@@ -11,7 +11,10 @@
 # the reference's -R, gives B too.
 # Failures: a bad input line changes nothing; a change the kernel refuses
 # late in the plan (a real server at a local broadcast address) is undone
-# and leaves every view and the kernel's list order byte-identical.
+# and leaves every view and the kernel's list order byte-identical; an
+# undo step that fails too ends with exit 4 naming it. --drain waits for
+# a persistence template; SIGTERM during the wait undoes. Then
+# tests/apply/traffic.sh: apply under live traffic.
 # Exits 1 if any check failed.
 cd /tests 2>/dev/null || true
 . /tests/vm/lib.sh
@@ -263,10 +266,36 @@ if [ "$(dn cat /proc/net/ip_vs_conn | wc -l)" -gt 1 ]; then
         fail "--drain 3 waits its 3 s for the template, then deletes (rc $rc, ${took}s)"
         sed 's/^/  | /' $W/out; diff $W/b $W/got | sed 's/^/  | /'
     fi
+    # An undo step that fails: while apply drains, another writer deletes
+    # one of the servers it set to weight 0, so putting its weight back
+    # (on SIGTERM, or when the delete phase finds it gone) is refused.
+    dn $REF -C && dn $REF -R <$W/a
+    dn nc -w 1 10.9.9.9 80 </dev/null >/dev/null 2>&1
+    ip netns exec dn "$OURS" apply --drain 60 $W/b >$W/out 2>&1 &
+    pid=$!
+    sleep 2
+    dn $REF -d -t 10.9.9.9:80 -r 10.9.9.2:80
+    sleep 1
+    kill -TERM $pid 2>/dev/null
+    wait $pid
+    rc=$?
+    dn $REF -S -n >$W/got
+    grep -v 10.9.9.2: $W/a >$W/want
+    if [ $rc -eq 4 ] && grep -q "undo failed" $W/out && grep -q "10.9.9.2:80.*No such destination" $W/out &&
+        cmp -s $W/want $W/got; then
+        pass "an undo step refused: exit 4, the refused step named, the rest undone"
+        sed 's/^/  # /' $W/out
+    else
+        fail "an undo step refused: exit 4, the refused step named, the rest undone (rc $rc)"
+        sed 's/^/  | /' $W/out; diff $W/want $W/got | sed 's/^/  | /'
+    fi
 else
     echo "# no persistence template (nc missing?): drain tests skipped"
 fi
 ip netns del dn
+
+# Under live traffic (a separate script: it builds a NAT cluster).
+if sh /tests/apply/traffic.sh; then pass "apply under traffic (apply/traffic.sh)"; else fail "apply under traffic (apply/traffic.sh)"; fi
 
 echo "# $n checks, $fails failed"
 [ "$fails" -eq 0 ]
