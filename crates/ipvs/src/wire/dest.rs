@@ -83,7 +83,7 @@ fn need<T>(v: Option<T>, what: &str) -> Result<T, DecodeError> {
 ///
 /// One pass, each attribute read where it is met (a later duplicate
 /// wins): a listing decodes one of these per real server, and collecting
-/// them in a table first cost half as many instructions again (issue 7).
+/// them in a table first cost half as many instructions again.
 /// Only the address waits for the end, as its family may come after it.
 pub fn decode_dest(
     nest: &[u8],

@@ -1,9 +1,9 @@
 //! One constructor per IPVS request and one decoder per reply kind: the
 //! only place that knows which attributes each command carries.
 //!
-//! Requests copy what ipvsadm 1.31 sends (facts §6.4), so byte-level
-//! comparisons with the reference stay meaningful; replies are read the
-//! way libipvs reads them, minus its 32-bit truncation of counters.
+//! Requests copy what ipvsadm 1.31 sends, so byte-level comparisons with
+//! the reference stay meaningful; replies are read the way libipvs reads
+//! them, minus its 32-bit truncation of counters.
 
 use super::DecodeError;
 use crate::model::{Daemon, DaemonState, Destination, Family, Info, Service, ServiceKey, Timeouts};

@@ -47,7 +47,7 @@ kernel_numbers! {
 ///
 /// Indexed by attribute number rather than matched through `StatsAttr`:
 /// a counter listing runs this once per real server, and the plain table
-/// took about a third fewer instructions (issue 7).
+/// took about a third fewer instructions.
 pub fn decode_stats(nest: &[u8]) -> Result<Stats, DecodeError> {
     // IPVS_STATS_ATTR_CONNS (1) to _OUTBPS (10), in `StatsAttr`'s order.
     const FIRST: usize = 1;
