@@ -4,10 +4,10 @@
 //! connections that arrive for a *virtual service* (an address, protocol
 //! and port, or a firewall mark) are spread over its *real servers* by a
 //! scheduler such as round robin or weighted least-connection. This crate
-//! reads and changes that table, the connection timeouts and the
-//! connection-synchronisation daemons, as `ipvsadm` does, by speaking the
-//! kernel's `IPVS` generic-netlink family itself: no C library, no
-//! background thread.
+//! reads and changes the kernel's table of services and real servers, its
+//! connection timeouts and its connection-synchronisation daemons, as
+//! `ipvsadm` does, by speaking the kernel's `IPVS` generic-netlink family
+//! itself: no C library, no background thread.
 //!
 //! # What it needs
 //!
@@ -22,7 +22,7 @@
 //!
 //! # Connecting and listing
 //!
-//! An [`Ipvs`] is one netlink socket, opened once and reused by every
+//! An [`Ipvs`] is a netlink connection, opened once and reused by every
 //! call; it is `Send`, so it can be handed to another thread.
 //!
 //! ```no_run
@@ -144,6 +144,7 @@
 //! the table of the namespace it was opened in. [`Ipvs::connect_in`]
 //! opens one in a namespace named by `ip netns add`, leaving the calling
 //! thread where it is; [`netns::enter`] moves the calling thread itself.
+//! Entering a namespace takes `CAP_SYS_ADMIN` besides.
 //!
 //! # Features
 //!

@@ -603,8 +603,8 @@ pub struct Daemon {
     pub state: DaemonState,
     /// The interface the sync messages are sent or received on.
     pub mcast_ifn: String,
-    /// The sync id, 0..=255: a master tags its messages with it and a
-    /// backup accepts only messages with the same id.
+    /// The sync id, 0..=255: a master tags its messages with it, and a
+    /// backup accepts only messages with its own id (any, with 0).
     pub syncid: u32,
     /// Largest sync message in bytes; 0 lets the kernel size it from
     /// the interface's MTU.
