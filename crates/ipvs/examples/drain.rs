@@ -50,12 +50,17 @@ fn drain() -> Result<(), Box<dyn Error>> {
 
     let mut ipvs = Ipvs::connect()?;
     // EEXIST: the service or the server is there already.
-    exists_ok(ipvs.add_service(&service))?;
-    exists_ok(ipvs.add_destination(&key, &server))?;
-    println!(
-        "added {server_addr} to {service_addr} with weight {}",
-        server.weight
-    );
+    if added(ipvs.add_service(&service))? {
+        println!("added service {service_addr} ({})", service.scheduler);
+    }
+    if added(ipvs.add_destination(&key, &server))? {
+        println!(
+            "added {server_addr} to {service_addr} with weight {}",
+            server.weight
+        );
+    } else {
+        println!("{server_addr} is in {service_addr} already");
+    }
 
     // An edit replaces every setting of the server, so it carries them all.
     server.weight = 0;
@@ -79,10 +84,11 @@ fn address(arg: Option<String>, default: &str) -> Result<SocketAddr, String> {
         .map_err(|_| format!("{text:?} is not ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)"))
 }
 
-/// Success for an add that found its object already there.
-fn exists_ok(result: ipvs::Result<()>) -> ipvs::Result<()> {
+/// Whether an add made its object: false if it was there already.
+fn added(result: ipvs::Result<()>) -> ipvs::Result<bool> {
     match result {
-        Err(err) if err.errno() == Some(libc::EEXIST) => Ok(()),
-        other => other,
+        Ok(()) => Ok(true),
+        Err(err) if err.errno() == Some(libc::EEXIST) => Ok(false),
+        Err(err) => Err(err),
     }
 }
