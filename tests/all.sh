@@ -20,6 +20,17 @@ if [ -n "$cli_crates" ]; then
     echo "$cli_crates" >&2
     exit 1
 fi
+# Every public item of the library is documented (clippy above sees
+# missing docs); rustdoc also checks the links, with and without the
+# internals.
+RUSTDOCFLAGS=-Dwarnings cargo doc -p linux-ipvs --no-deps
+RUSTDOCFLAGS=-Dwarnings cargo doc -p linux-ipvs --no-deps --all-features
+# The library as a registry would get it: the packaged files (licences
+# included) must build on their own. Offline: the steps above fetched
+# every dependency. A work tree with uncommitted changes may be packaged.
+cargo package -p linux-ipvs --offline --allow-dirty
+# `cargo test` below also builds the library's examples and runs its doc
+# examples (those that need a kernel only compile).
 # The man page test renders it with groff; the completion test runs bash.
 if ! command -v groff >/dev/null; then
     apt-get update && apt-get install -y groff-base

@@ -27,18 +27,24 @@ pub enum Change {
     Flush,
     /// NEW_DEST: a real server of `service`.
     AddDestination {
+        /// The service the real server belongs to.
         service: ServiceKey,
+        /// The real server.
         destination: Destination,
     },
     /// SET_DEST: replaces forwarding method, weight, thresholds and tunnel.
     EditDestination {
+        /// The service the real server belongs to.
         service: ServiceKey,
+        /// The real server.
         destination: Destination,
     },
     /// DEL_DEST: the kernel finds the real server by address and port;
     /// the rest is sent as given, as ipvsadm does.
     DeleteDestination {
+        /// The service the real server belongs to.
         service: ServiceKey,
+        /// The real server.
         destination: Destination,
     },
     /// ZERO: one service's counters, or every counter with `None`.
@@ -49,7 +55,12 @@ pub enum Change {
     StartDaemon(Daemon),
     /// DEL_DAEMON: the daemon of that role (`syncid` is sent as ipvsadm
     /// sends it; the kernel does not look at it).
-    StopDaemon { state: DaemonState, syncid: u32 },
+    StopDaemon {
+        /// The role of the daemon to stop.
+        state: DaemonState,
+        /// Sent along; the kernel ignores it.
+        syncid: u32,
+    },
 }
 
 impl Change {

@@ -66,22 +66,39 @@ impl Failure {
 pub enum Operation {
     /// Opening the socket and resolving the `IPVS` family.
     Connect,
+    /// [`Ipvs::info`].
     GetInfo,
+    /// [`Ipvs::add_service`], [`Change::AddService`].
     AddService,
+    /// [`Ipvs::edit_service`], [`Change::EditService`].
     EditService,
+    /// [`Ipvs::delete_service`], [`Change::DeleteService`].
     DeleteService,
+    /// [`Ipvs::flush`], [`Change::Flush`].
     Flush,
+    /// [`Ipvs::services`].
     ListServices,
+    /// [`Ipvs::service`].
     GetService,
+    /// [`Ipvs::destinations`] and its variants.
     ListDestinations,
+    /// [`Ipvs::add_destination`], [`Change::AddDestination`].
     AddDestination,
+    /// [`Ipvs::edit_destination`], [`Change::EditDestination`].
     EditDestination,
+    /// [`Ipvs::delete_destination`], [`Change::DeleteDestination`].
     DeleteDestination,
+    /// [`Ipvs::zero`], [`Change::Zero`].
     Zero,
+    /// [`Ipvs::timeouts`].
     GetTimeouts,
+    /// [`Ipvs::set_timeouts`], [`Change::SetTimeouts`].
     SetTimeouts,
+    /// [`Ipvs::daemons`].
     ListDaemons,
+    /// [`Ipvs::start_daemon`], [`Change::StartDaemon`].
     StartDaemon,
+    /// [`Ipvs::stop_daemon`], [`Change::StopDaemon`].
     StopDaemon,
 }
 
@@ -140,6 +157,7 @@ impl Error {
     }
 }
 
+/// The result of every [`Ipvs`] method.
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// A transport's result: the failure without the operation, which the
@@ -184,10 +202,10 @@ pub trait Transport: Send {
 /// makes the kernel walk the service table again from the start), but a
 /// 32 KiB buffer is a multi-page allocation from the page allocator, paid
 /// twice per destination dump (the second pass only says "done"). Small
-/// reads on a socket of their own keep those buffers in the slab: -S -n
-/// at 2,000 x 10 ran ~25% faster in the VM with one-page reads (issue 7),
-/// and reads of one page less the kernel's bookkeeping make them single
-/// pages (see `dest_slot`).
+/// reads on a socket of their own keep those buffers in the slab: a
+/// listing with counters of 2,000 services of 10 real servers each ran
+/// ~25% faster with one-page reads, and reads of one page less the
+/// kernel's bookkeeping make them single pages (see `dest_slot`).
 pub struct NetlinkTransport {
     sock: socket::Socket,
     dest_sock: Option<socket::Socket>,
@@ -243,9 +261,9 @@ const SHARED_INFO: usize = 320;
 /// The kernel allocates each dump buffer for the larger of that and the
 /// socket's largest read so far. A read of one page asks for a page plus
 /// `skb_shared_info`, a two-page allocation; reading exactly GOODSIZE
-/// keeps every dump buffer, two per service, to one page: `-L -n` at
-/// 2,000 x 10 spent ~15% less system time in the VM (issue 7).
-/// Should a kernel's GOODSIZE be larger than the guess, a reply comes
+/// keeps every dump buffer, two per service, to one page: a numeric
+/// listing of 2,000 services of 10 real servers each spent ~15% less
+/// system time. Should a kernel's GOODSIZE be larger than the guess, a reply comes
 /// back cut; the transport then goes back to [`page_slot`] and the dump
 /// is repeated (`Error::Truncated`).
 fn dest_slot() -> usize {
@@ -575,17 +593,23 @@ impl Ipvs {
         )
     }
 
-    /// NEW_SERVICE.
+    /// Adds a virtual service (NEW_SERVICE), with no real servers yet.
+    /// `EEXIST` if its key is taken; `ENOENT` if the kernel has no module
+    /// for its scheduler or persistence engine.
     pub fn add_service(&mut self, svc: &Service) -> Result<()> {
         self.act(Operation::AddService, &Request::new_service(svc))
     }
 
-    /// SET_SERVICE: replaces scheduler, flags, timeout, netmask and PE.
+    /// Changes the service with `svc.key` (SET_SERVICE): replaces
+    /// scheduler, flags, timeout, netmask and persistence engine with
+    /// `svc`'s, keeping its real servers, connections and counters.
+    /// `ESRCH` if there is no such service.
     pub fn edit_service(&mut self, svc: &Service) -> Result<()> {
         self.act(Operation::EditService, &Request::set_service(svc))
     }
 
-    /// DEL_SERVICE.
+    /// Deletes a service and its real servers (DEL_SERVICE). `ESRCH` if
+    /// there is no such service.
     pub fn delete_service(&mut self, key: &ServiceKey) -> Result<()> {
         self.act(Operation::DeleteService, &Request::del_service(key))
     }
@@ -595,7 +619,8 @@ impl Ipvs {
         self.act(Operation::Flush, &Request::flush())
     }
 
-    /// GET_SERVICE dump, in kernel order.
+    /// Every virtual service with its settings and counters (GET_SERVICE
+    /// dump), in the kernel's order.
     pub fn services(&mut self) -> Result<Vec<Service>> {
         let mut services = Vec::new();
         self.transport
@@ -617,8 +642,9 @@ impl Ipvs {
         )
     }
 
-    /// GET_DEST dump, in kernel order (newest first). An unknown service
-    /// gives an empty list, not an error.
+    /// The real servers of a service with their connection counts and
+    /// counters (GET_DEST dump), in the kernel's order (newest first). An
+    /// unknown service gives an empty list, not an error.
     pub fn destinations(&mut self, key: &ServiceKey) -> Result<Vec<Destination>> {
         let mut dests = Vec::new();
         self.destinations_into(key, &mut dests)?;
@@ -669,17 +695,24 @@ impl Ipvs {
         .map_err(|f| Error::new(Operation::ListDestinations, f))
     }
 
-    /// NEW_DEST.
+    /// Adds a real server to the service `svc` (NEW_DEST). `ESRCH` if
+    /// there is no such service, `EEXIST` if it has a server with the
+    /// same address and port.
     pub fn add_destination(&mut self, svc: &ServiceKey, dest: &Destination) -> Result<()> {
         self.act(Operation::AddDestination, &Request::new_dest(svc, dest))
     }
 
-    /// SET_DEST: replaces forwarding, weight, thresholds and tunnel.
+    /// Changes the real server with `dest`'s address and port (SET_DEST):
+    /// replaces forwarding, weight, thresholds and tunnel with `dest`'s,
+    /// keeping its connections and counters. Weight 0 drains it.
+    /// `ENOENT` if the service has no such server.
     pub fn edit_destination(&mut self, svc: &ServiceKey, dest: &Destination) -> Result<()> {
         self.act(Operation::EditDestination, &Request::set_dest(svc, dest))
     }
 
-    /// DEL_DEST (only address and port matter to the kernel).
+    /// Removes a real server from a service (DEL_DEST); only `dest`'s
+    /// address and port matter to the kernel. `ENOENT` if the service has
+    /// no such server.
     pub fn delete_destination(&mut self, svc: &ServiceKey, dest: &Destination) -> Result<()> {
         self.act(Operation::DeleteDestination, &Request::del_dest(svc, dest))
     }
@@ -689,7 +722,7 @@ impl Ipvs {
         self.act(Operation::Zero, &Request::zero(key))
     }
 
-    /// GET_CONFIG: the tcp / tcpfin / udp timeouts.
+    /// The connection timeouts in seconds (GET_CONFIG).
     pub fn timeouts(&mut self) -> Result<Timeouts> {
         self.ask(
             Operation::GetTimeouts,
@@ -698,7 +731,8 @@ impl Ipvs {
         )
     }
 
-    /// SET_CONFIG; a 0 field leaves that timeout unchanged.
+    /// Sets the connection timeouts in seconds (SET_CONFIG); a 0 field
+    /// leaves that timeout unchanged.
     pub fn set_timeouts(&mut self, t: &Timeouts) -> Result<()> {
         self.act(Operation::SetTimeouts, &Request::set_config(t))
     }
@@ -714,7 +748,9 @@ impl Ipvs {
             .collect()
     }
 
-    /// NEW_DAEMON.
+    /// Starts a connection-synchronisation daemon (NEW_DAEMON): a kernel
+    /// thread that sends (master) or receives (backup) connection state
+    /// over multicast. `EEXIST` if one of that role runs already.
     pub fn start_daemon(&mut self, d: &Daemon) -> Result<()> {
         self.act(Operation::StartDaemon, &Request::new_daemon(d))
     }

@@ -29,7 +29,9 @@ macro_rules! serde_derive {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Family {
+    /// IPv4 (`AF_INET`).
     Inet,
+    /// IPv6 (`AF_INET6`).
     Inet6,
 }
 
@@ -42,6 +44,8 @@ impl Family {
         }
     }
 
+    /// The family of the kernel's number; `None` for anything but
+    /// `AF_INET` and `AF_INET6`, the only families IPVS serves.
     pub fn from_raw(af: u16) -> Option<Family> {
         match i32::from(af) {
             libc::AF_INET => Some(Family::Inet),
@@ -50,6 +54,7 @@ impl Family {
         }
     }
 
+    /// The family an address belongs to.
     pub fn of(addr: &IpAddr) -> Family {
         match addr {
             IpAddr::V4(_) => Family::Inet,
@@ -70,14 +75,18 @@ impl Family {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Protocol {
+    /// TCP (IP protocol 6).
     Tcp,
+    /// UDP (IP protocol 17).
     Udp,
+    /// SCTP (IP protocol 132).
     Sctp,
     /// A protocol number the kernel reported that ipvsadm has no name for.
     Other(u16),
 }
 
 impl Protocol {
+    /// The IP protocol number, as the kernel stores it.
     pub fn raw(self) -> u16 {
         match self {
             Protocol::Tcp => 6,
@@ -87,6 +96,8 @@ impl Protocol {
         }
     }
 
+    /// The protocol of an IP protocol number; numbers without a name are
+    /// kept as `Other`.
     pub fn from_raw(n: u16) -> Protocol {
         match n {
             6 => Protocol::Tcp,
@@ -97,21 +108,36 @@ impl Protocol {
     }
 }
 
-/// What identifies a virtual service to the kernel.
+/// What identifies a virtual service to the kernel: no two services in a
+/// table have the same key, and every request about a service names it
+/// by its key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ServiceKey {
     /// `-t`, `-u`, `--sctp-service`: protocol, address and port.
     Addr {
+        /// The transport protocol the service answers.
         protocol: Protocol,
+        /// The virtual address clients connect to; its family is the
+        /// service's.
         addr: IpAddr,
+        /// The virtual port, host order. 0 catches every port of `addr`
+        /// that no other service has (ipvsadm allows it only with
+        /// persistence).
         port: u16,
     },
     /// `-f`: a firewall mark, with the family it applies to (`-6`).
-    Fwmark { mark: u32, family: Family },
+    Fwmark {
+        /// The packet mark (set by netfilter rules) that selects the
+        /// service; never 0.
+        mark: u32,
+        /// Which family's packets the mark applies to.
+        family: Family,
+    },
 }
 
 impl ServiceKey {
+    /// The address family of the service.
     pub fn family(&self) -> Family {
         match self {
             ServiceKey::Addr { addr, .. } => Family::of(addr),
@@ -119,6 +145,7 @@ impl ServiceKey {
         }
     }
 
+    /// The virtual port; 0 for a firewall-mark service, which has none.
     pub fn port(&self) -> u16 {
         match self {
             ServiceKey::Addr { port, .. } => *port,
@@ -167,15 +194,27 @@ serde_derive! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 #[non_exhaustive]
 pub struct Stats {
+    /// Connections scheduled since the counters were last zeroed.
     pub conns: u64,
+    /// Packets from clients (towards the real servers).
     pub inpkts: u64,
+    /// Packets from the real servers (back towards clients); only NAT
+    /// sees them, so they stay 0 with direct routing and tunnels.
     pub outpkts: u64,
+    /// Bytes from clients.
     pub inbytes: u64,
+    /// Bytes from the real servers (NAT only, as `outpkts`).
     pub outbytes: u64,
+    /// Connections per second, as the kernel's rate estimator last
+    /// computed it (an average over a few seconds).
     pub cps: u64,
+    /// Incoming packets per second (estimated, as `cps`).
     pub inpps: u64,
+    /// Outgoing packets per second (estimated).
     pub outpps: u64,
+    /// Incoming bytes (not bits) per second (estimated).
     pub inbps: u64,
+    /// Outgoing bytes per second (estimated).
     pub outbps: u64,
 }
 }
@@ -186,16 +225,23 @@ serde_derive! {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Service {
+    /// What the kernel finds the service by; an edit cannot change it.
     pub key: ServiceKey,
-    /// Kernel scheduler name (`wlc`, `rr`, ..., or `none`).
+    /// Kernel scheduler name (`wlc`, `rr`, ..., or `none`). The kernel
+    /// loads the `ip_vs_NAME` module on first use and refuses a name it
+    /// has no module for.
     pub scheduler: String,
+    /// Persistence, one-packet scheduling and the scheduler's own flags.
     pub flags: ServiceFlags,
-    /// Persistence timeout in seconds (meaningful with `ServiceFlags::PERSISTENT`).
+    /// Persistence timeout in seconds (meaningful with `ServiceFlags::PERSISTENT`):
+    /// how long after a client's last connection ends its next one still
+    /// goes to the same real server.
     pub timeout: u32,
     /// Persistence granularity (meaningful with `PERSISTENT`).
     pub netmask: Netmask,
     /// Persistence engine (`sip`), if any.
     pub pe_name: Option<String>,
+    /// The service's counters, filled by reads; ignored in requests.
     pub stats: Stats,
 }
 }
@@ -215,6 +261,7 @@ impl Service {
         }
     }
 
+    /// Whether [`ServiceFlags::PERSISTENT`] is set.
     pub fn is_persistent(&self) -> bool {
         self.flags.contains(ServiceFlags::PERSISTENT)
     }
@@ -316,6 +363,7 @@ pub enum ForwardMethod {
 }
 
 impl ForwardMethod {
+    /// The kernel's code (`IP_VS_CONN_F_MASQ` = 0 to `IP_VS_CONN_F_DROUTE` = 3).
     pub fn raw(self) -> u32 {
         match self {
             ForwardMethod::Masquerade => 0,
@@ -326,6 +374,9 @@ impl ForwardMethod {
         }
     }
 
+    /// The method of a kernel code. Only the low three bits (the kernel's
+    /// forwarding mask) count; the kernel reports other connection flags
+    /// beside them.
     pub fn from_raw(n: u32) -> ForwardMethod {
         match n & 0x7 {
             0 => ForwardMethod::Masquerade,
@@ -341,14 +392,19 @@ impl ForwardMethod {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum TunnelType {
+    /// IP in IP, the default and the only one older kernels know.
     #[default]
     Ipip,
+    /// Generic UDP Encapsulation: IP in UDP, to [`Tunnel::port`].
     Gue,
+    /// Generic Routing Encapsulation.
     Gre,
+    /// A type number the kernel reported that has no name here.
     Other(u8),
 }
 
 impl TunnelType {
+    /// The kernel's number (`IP_VS_CONN_F_TUNNEL_TYPE_*`).
     pub fn raw(self) -> u8 {
         match self {
             TunnelType::Ipip => 0,
@@ -358,6 +414,7 @@ impl TunnelType {
         }
     }
 
+    /// The type of a kernel number; unnamed ones are kept as `Other`.
     pub fn from_raw(n: u8) -> TunnelType {
         match n {
             0 => TunnelType::Ipip,
@@ -389,14 +446,17 @@ serde_derive! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub struct Tunnel {
+    /// The encapsulation.
     pub kind: TunnelType,
     /// UDP port for GUE (0 otherwise).
     pub port: u16,
+    /// Checksum options of GUE and GRE.
     pub flags: TunnelFlags,
 }
 }
 
 impl Tunnel {
+    /// Tunnel parameters from their parts.
     pub fn new(kind: TunnelType, port: u16, flags: TunnelFlags) -> Tunnel {
         Tunnel { kind, port, flags }
     }
@@ -408,17 +468,43 @@ serde_derive! {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Destination {
+    /// The real server's address. Its family may differ from the
+    /// service's only with tunnel forwarding.
     pub addr: IpAddr,
+    /// The real server's port, host order. Together with `addr` it is
+    /// what the kernel finds the server by within its service. With
+    /// direct routing and tunnels packets keep their destination port,
+    /// so ipvsadm gives these the service's port.
     pub port: u16,
+    /// How packets reach the server.
     pub forward: ForwardMethod,
+    /// The server's share of new connections relative to the others in
+    /// weighted schedulers. 0 quiesces it: the scheduler picks it for no
+    /// new connection, existing connections go on, and by default a
+    /// client that persistence already ties to it still reaches it.
     /// The kernel keeps a signed int; ipvsadm accepts 0..=i32::MAX.
     pub weight: u32,
+    /// Upper connection threshold, 0 = none: once the server's active
+    /// plus inactive connections reach it, the kernel marks it
+    /// overloaded and schedules no new connection to it.
     pub u_threshold: u32,
+    /// Lower connection threshold, 0 = none: an overloaded server is
+    /// scheduled again once its connections drop below it (without one,
+    /// below three quarters of `u_threshold`).
     pub l_threshold: u32,
+    /// Encapsulation settings, used when `forward` is
+    /// [`ForwardMethod::Tunnel`].
     pub tunnel: Tunnel,
+    /// Connections in an established state (for TCP: ESTABLISHED);
+    /// filled by reads, ignored in requests.
     pub active_conns: u32,
+    /// Every other connection, such as TCP in closing states and UDP;
+    /// filled by reads.
     pub inactive_conns: u32,
+    /// Persistence templates (remembered clients) that point at this
+    /// server; filled by reads.
     pub persist_conns: u32,
+    /// The server's counters, filled by reads; ignored in requests.
     pub stats: Stats,
 }
 }
@@ -441,6 +527,7 @@ impl Destination {
         }
     }
 
+    /// The family of the server's address.
     pub fn family(&self) -> Family {
         Family::of(&self.addr)
     }
@@ -452,13 +539,17 @@ serde_derive! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Timeouts {
+    /// Idle time of an established TCP connection.
     pub tcp: u32,
+    /// Timeout of a TCP connection in its closing (FIN_WAIT) state.
     pub tcp_fin: u32,
+    /// Idle time of a UDP flow.
     pub udp: u32,
 }
 }
 
 impl Timeouts {
+    /// Timeouts from their parts, in seconds.
     pub fn new(tcp: u32, tcp_fin: u32, udp: u32) -> Timeouts {
         Timeouts { tcp, tcp_fin, udp }
     }
@@ -468,11 +559,15 @@ impl Timeouts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum DaemonState {
+    /// Sends this director's connection table to the backups.
     Master,
+    /// Receives a master's connections and adds them to this director's
+    /// table, so that they survive a failover.
     Backup,
 }
 
 impl DaemonState {
+    /// The kernel's number (`IP_VS_STATE_MASTER` = 1, `_BACKUP` = 2).
     pub fn raw(self) -> u32 {
         match self {
             DaemonState::Master => 1,
@@ -480,6 +575,7 @@ impl DaemonState {
         }
     }
 
+    /// The role of a kernel number; `None` for any other number.
     pub fn from_raw(n: u32) -> Option<DaemonState> {
         match n {
             1 => Some(DaemonState::Master),
@@ -488,6 +584,7 @@ impl DaemonState {
         }
     }
 
+    /// `master` or `backup`, as ipvsadm prints them.
     pub fn name(self) -> &'static str {
         match self {
             DaemonState::Master => "master",
@@ -502,12 +599,22 @@ serde_derive! {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Daemon {
+    /// Whether it sends (master) or receives (backup).
     pub state: DaemonState,
+    /// The interface the sync messages are sent or received on.
     pub mcast_ifn: String,
+    /// The sync id, 0..=255: a master tags its messages with it, and a
+    /// backup accepts only messages with its own id (any, with 0).
     pub syncid: u32,
+    /// Largest sync message in bytes; 0 lets the kernel size it from
+    /// the interface's MTU.
     pub sync_maxlen: u16,
+    /// Multicast group of the sync messages (the kernel's default is
+    /// 224.0.0.81).
     pub mcast_group: Option<IpAddr>,
+    /// UDP port of the sync messages (the kernel's default is 8848).
     pub mcast_port: u16,
+    /// Multicast TTL of the sent messages (the kernel's default is 1).
     pub mcast_ttl: u8,
 }
 }
@@ -535,11 +642,14 @@ serde_derive! {
 pub struct Info {
     /// Encoded as 0x00MMmmpp (1.2.1 = 0x010201).
     pub version: u32,
+    /// Number of buckets in the kernel's connection hash table (set by
+    /// the module parameter `conn_tab_bits`; not a connection limit).
     pub conn_tab_size: u32,
 }
 }
 
 impl Info {
+    /// Info from its parts.
     pub const fn new(version: u32, conn_tab_size: u32) -> Info {
         Info {
             version,

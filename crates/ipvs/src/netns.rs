@@ -37,11 +37,21 @@ pub enum Error {
     /// `/run/netns/NAME` could not be opened (no such namespace, or no
     /// permission to read it).
     #[error("Cannot open network namespace \"{name}\": {}", errno.desc())]
-    Open { name: String, errno: Errno },
+    Open {
+        /// The namespace name as given.
+        name: String,
+        /// Why `open` failed.
+        errno: Errno,
+    },
     /// `setns` refused: not privileged (`EPERM`), or the file is not a
     /// network namespace (`EINVAL`).
     #[error("setting the network namespace \"{name}\" failed: {}", errno.desc())]
-    Enter { name: String, errno: Errno },
+    Enter {
+        /// The namespace name as given.
+        name: String,
+        /// Why `setns` failed.
+        errno: Errno,
+    },
 }
 
 impl Error {

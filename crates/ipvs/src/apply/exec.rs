@@ -35,7 +35,9 @@ pub fn read_table(ipvs: &mut Ipvs) -> Result<Table> {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Refusal {
+    /// The change as it was sent.
     pub change: Change,
+    /// The kernel's (or the socket's) answer to it.
     pub error: crate::Error,
 }
 

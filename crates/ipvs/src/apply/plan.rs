@@ -24,6 +24,7 @@ use crate::model::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Entry {
+    /// The service, with its key and settings.
     pub service: Service,
     /// In the kernel's order when read (newest first), in the order to add
     /// them when wanted.
@@ -31,6 +32,7 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// A service with its real servers.
     pub fn new(service: Service, destinations: Vec<Destination>) -> Entry {
         Entry {
             service,
@@ -50,6 +52,7 @@ pub struct Table {
 }
 
 impl Table {
+    /// A table of these entries.
     pub fn new(entries: Vec<Entry>) -> Table {
         Table { entries }
     }
@@ -69,6 +72,7 @@ pub struct PlanOptions {
 }
 
 impl PlanOptions {
+    /// Options from their parts; `Default` is both false.
     pub fn new(keep_unlisted: bool, drain: bool) -> PlanOptions {
         PlanOptions {
             keep_unlisted,
@@ -81,7 +85,9 @@ impl PlanOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Leaving {
+    /// The service the server leaves.
     pub service: ServiceKey,
+    /// The server as it is in the current table.
     pub destination: Destination,
 }
 

@@ -38,19 +38,21 @@ pub struct AttrWriter {
 }
 
 impl AttrWriter {
+    /// An empty writer.
     pub fn new() -> AttrWriter {
         AttrWriter::default()
     }
 
     /// A writer that will not grow for an IPVS request (the largest, a
     /// destination with its service, is ~150 bytes): growing step by step
-    /// was a third of a restore line's work (issue 7).
+    /// was a third of the work of making a request.
     pub fn for_request() -> AttrWriter {
         AttrWriter {
             buf: Vec::with_capacity(256),
         }
     }
 
+    /// The attributes written so far.
     pub fn into_bytes(self) -> Vec<u8> {
         self.buf
     }
@@ -96,10 +98,12 @@ impl AttrWriter {
         self
     }
 
+    /// A u8 attribute.
     pub fn u8(&mut self, kind: impl Into<u16>, v: u8) -> &mut Self {
         self.fixed(kind, [v])
     }
 
+    /// A u16 attribute, host order.
     pub fn u16(&mut self, kind: impl Into<u16>, v: u16) -> &mut Self {
         self.fixed(kind, v.to_ne_bytes())
     }
@@ -109,10 +113,12 @@ impl AttrWriter {
         self.fixed(kind, v.to_be_bytes())
     }
 
+    /// A u32 attribute, host order.
     pub fn u32(&mut self, kind: impl Into<u16>, v: u32) -> &mut Self {
         self.fixed(kind, v.to_ne_bytes())
     }
 
+    /// A u64 attribute, host order.
     pub fn u64(&mut self, kind: impl Into<u16>, v: u64) -> &mut Self {
         self.fixed(kind, v.to_ne_bytes())
     }
@@ -150,7 +156,9 @@ pub fn inet_addr_bytes(addr: &IpAddr) -> [u8; 16] {
 /// One attribute read from a buffer: its type (flags masked off) and payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attr<'a> {
+    /// The attribute type, without the NESTED and NET_BYTEORDER bits.
     pub kind: u16,
+    /// The payload, without header or padding.
     pub payload: &'a [u8],
 }
 
@@ -206,6 +214,7 @@ fn split_first(buf: &[u8]) -> Result<Option<(Attr<'_>, &[u8])>, BadLength> {
     Ok(Some((attr, buf.get(align4(len)..).unwrap_or(&[]))))
 }
 
+/// The iterator of [`attrs`].
 pub struct AttrIter<'a> {
     rest: &'a [u8],
 }
@@ -228,6 +237,7 @@ impl<'a> Iterator for AttrIter<'a> {
     }
 }
 
+/// A [`DecodeError`] saying what was wrong.
 pub fn malformed(what: impl Into<String>) -> DecodeError {
     DecodeError(what.into())
 }
@@ -256,22 +266,27 @@ impl Attr<'_> {
         <[u8; N]>::try_from(self.payload).map_err(|_| bad_size(self.kind, self.payload.len(), N))
     }
 
+    /// A 1-byte payload.
     pub fn u8(&self) -> Result<u8, DecodeError> {
         Ok(self.fixed::<1>()?[0])
     }
 
+    /// A 2-byte payload, host order.
     pub fn u16(&self) -> Result<u16, DecodeError> {
         Ok(u16::from_ne_bytes(self.fixed()?))
     }
 
+    /// A 2-byte payload, big-endian (ports).
     pub fn be16(&self) -> Result<u16, DecodeError> {
         Ok(u16::from_be_bytes(self.fixed()?))
     }
 
+    /// A 4-byte payload, host order.
     pub fn u32(&self) -> Result<u32, DecodeError> {
         Ok(u32::from_ne_bytes(self.fixed()?))
     }
 
+    /// An 8-byte payload, host order.
     pub fn u64(&self) -> Result<u64, DecodeError> {
         Ok(u64::from_ne_bytes(self.fixed()?))
     }

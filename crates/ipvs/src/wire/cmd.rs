@@ -18,24 +18,41 @@ pub const FAMILY_NAME: &str = "IPVS";
 kernel_numbers! {
     /// IPVS commands (`IPVS_CMD_*`).
     pub enum Cmd: u8 {
+        /// Not a command; never sent.
         Unspec = 0,
+        /// Add a virtual service.
         NewService = 1,
+        /// Replace the settings of a virtual service.
         SetService = 2,
+        /// Delete a virtual service and its real servers.
         DelService = 3,
+        /// One service (a "do" naming it) or all of them (a dump).
         GetService = 4,
+        /// Add a real server to a service.
         NewDest = 5,
+        /// Replace the settings of a real server.
         SetDest = 6,
+        /// Delete a real server.
         DelDest = 7,
+        /// Dump the real servers of one service.
         GetDest = 8,
+        /// Start a sync daemon.
         NewDaemon = 9,
+        /// Stop a sync daemon.
         DelDaemon = 10,
+        /// Dump the running sync daemons.
         GetDaemon = 11,
-        /// libipvs calls it SET_TIMEOUT.
+        /// Set the connection timeouts (libipvs calls it SET_TIMEOUT).
         SetConfig = 12,
+        /// Read the three connection timeouts.
         GetConfig = 13,
+        /// The command of GET_INFO's reply; never sent.
         SetInfo = 14,
+        /// Read the IPVS version and connection table size.
         GetInfo = 15,
+        /// Zero the counters of one service or of all.
         Zero = 16,
+        /// Delete every service.
         Flush = 17,
     }
 }
@@ -43,12 +60,19 @@ kernel_numbers! {
 kernel_numbers! {
     /// Top-level attributes of every IPVS message (`IPVS_CMD_ATTR_*`).
     pub enum CmdAttr: u16 {
+        /// Not an attribute; never sent.
         Unspec = 0,
+        /// Nest of service attributes ([`SvcAttr`](super::SvcAttr)).
         Service = 1,
+        /// Nest of real-server attributes ([`DestAttr`](super::DestAttr)).
         Dest = 2,
+        /// Nest of sync daemon attributes ([`DaemonAttr`](super::DaemonAttr)).
         Daemon = 3,
+        /// u32 seconds: [`Timeouts::tcp`](crate::model::Timeouts::tcp).
         TimeoutTcp = 4,
+        /// u32 seconds: [`Timeouts::tcp_fin`](crate::model::Timeouts::tcp_fin).
         TimeoutTcpFin = 5,
+        /// u32 seconds: [`Timeouts::udp`](crate::model::Timeouts::udp).
         TimeoutUdp = 6,
     }
 }
@@ -56,7 +80,9 @@ kernel_numbers! {
 /// One request: a command and its already-encoded attributes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
+    /// The IPVS command.
     pub cmd: Cmd,
+    /// The top-level attributes, encoded.
     pub attrs: Vec<u8>,
 }
 
@@ -84,7 +110,9 @@ impl Request {
 /// One message from the kernel, borrowed from the receive buffer.
 #[derive(Debug, Clone, Copy)]
 pub struct Reply<'a> {
+    /// The command in the reply's genl header.
     pub cmd: Cmd,
+    /// The top-level attributes, still encoded.
     pub attrs: &'a [u8],
 }
 

@@ -13,15 +13,25 @@ use crate::model::{Daemon, DaemonState};
 use super::attr::{Attr, AttrWriter, attrs, malformed};
 
 kernel_numbers! {
+    /// Attributes of the DAEMON nest (`IPVS_DAEMON_ATTR_*`).
     pub enum DaemonAttr: u16 {
+        /// Not an attribute; never sent.
         Unspec = 0,
+        /// u32 role: 1 master, 2 backup.
         State = 1,
+        /// NUL-terminated interface name.
         McastIfn = 2,
+        /// u32 sync id.
         SyncId = 3,
+        /// u16 largest sync message in bytes.
         SyncMaxlen = 4,
+        /// 4-byte `in_addr`: IPv4 multicast group.
         McastGroup = 5,
+        /// 16-byte `in6_addr`: IPv6 multicast group.
         McastGroup6 = 6,
+        /// u16 UDP port, host order.
         McastPort = 7,
+        /// u8 multicast TTL.
         McastTtl = 8,
     }
 }

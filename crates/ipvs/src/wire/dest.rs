@@ -11,22 +11,39 @@ use super::attr::{AttrWriter, each_attr, malformed};
 use super::stats;
 
 kernel_numbers! {
+    /// Attributes of the DEST nest (`IPVS_DEST_ATTR_*`).
     pub enum DestAttr: u16 {
+        /// Not an attribute; never sent.
         Unspec = 0,
+        /// 16-byte `nf_inet_addr`: the real server's address.
         Addr = 1,
+        /// Big-endian u16: the real server's port.
         Port = 2,
+        /// u32 connection flags; the low three bits are the forwarding method.
         FwdMethod = 3,
+        /// u32 weight (the kernel reads it as a signed int).
         Weight = 4,
+        /// u32 upper connection threshold, 0 = none.
         UThresh = 5,
+        /// u32 lower connection threshold, 0 = none.
         LThresh = 6,
+        /// u32 active connections (replies only).
         ActiveConns = 7,
+        /// u32 inactive connections (replies only).
         InactConns = 8,
+        /// u32 persistence templates (replies only).
         PersistConns = 9,
+        /// Nest of 32-bit counters ([`StatsAttr`](super::StatsAttr)).
         Stats = 10,
+        /// u16 family of the address, which may differ from the service's.
         AddrFamily = 11,
+        /// Nest of 64-bit counters ([`StatsAttr`](super::StatsAttr)).
         Stats64 = 12,
+        /// u8 tunnel type.
         TunType = 13,
+        /// Big-endian u16: GUE's UDP port.
         TunPort = 14,
+        /// u16 tunnel flags.
         TunFlags = 15,
     }
 }
@@ -51,6 +68,7 @@ pub fn encode_dest(w: &mut AttrWriter, d: &Destination) {
 /// (`-L` without `--stats`/`--rate`, `-S`) never print them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Counters {
+    /// Fill `stats` from the STATS64 (or STATS) nest.
     Read,
     /// Leave `stats` zero (and do not check the nests).
     Skip,
@@ -65,7 +83,7 @@ fn need<T>(v: Option<T>, what: &str) -> Result<T, DecodeError> {
 ///
 /// One pass, each attribute read where it is met (a later duplicate
 /// wins): a listing decodes one of these per real server, and collecting
-/// them in a table first cost half as many instructions again (issue 7).
+/// them in a table first cost half as many instructions again.
 /// Only the address waits for the end, as its family may come after it.
 pub fn decode_dest(
     nest: &[u8],

@@ -11,9 +11,13 @@ use super::attr::{AttrWriter, attrs, malformed};
 use super::cmd::CmdAttr;
 
 kernel_numbers! {
+    /// Top-level attributes of GET_INFO's reply (`IPVS_INFO_ATTR_*`).
     pub enum InfoAttr: u16 {
+        /// Not an attribute.
         Unspec = 0,
+        /// u32 IPVS version, 0x00MMmmpp.
         Version = 1,
+        /// u32 buckets of the connection hash table.
         ConnTabSize = 2,
     }
 }

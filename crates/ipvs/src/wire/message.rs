@@ -1,9 +1,9 @@
 //! One constructor per IPVS request and one decoder per reply kind: the
 //! only place that knows which attributes each command carries.
 //!
-//! Requests copy what ipvsadm 1.31 sends (facts §6.4), so byte-level
-//! comparisons with the reference stay meaningful; replies are read the
-//! way libipvs reads them, minus its 32-bit truncation of counters.
+//! Requests copy what ipvsadm 1.31 sends, so byte-level comparisons with
+//! the reference stay meaningful; replies are read the way libipvs reads
+//! them, minus its 32-bit truncation of counters.
 
 use super::DecodeError;
 use crate::model::{Daemon, DaemonState, Destination, Family, Info, Service, ServiceKey, Timeouts};
@@ -31,18 +31,23 @@ fn keyed_service(w: &mut AttrWriter, key: &ServiceKey) {
 }
 
 impl Request {
+    /// GET_INFO: no attributes.
     pub fn get_info() -> Request {
         with(Cmd::GetInfo, |_| {})
     }
 
+    /// NEW_SERVICE: the whole service.
     pub fn new_service(svc: &Service) -> Request {
         with(Cmd::NewService, |w| full_service(w, svc))
     }
 
+    /// SET_SERVICE: the whole service, as NEW_SERVICE.
     pub fn set_service(svc: &Service) -> Request {
         with(Cmd::SetService, |w| full_service(w, svc))
     }
 
+    /// DEL_SERVICE: the key, in a service nest with the empty settings
+    /// ipvsadm sends beside it.
     pub fn del_service(key: &ServiceKey) -> Request {
         with(Cmd::DelService, |w| keyed_service(w, key))
     }
@@ -59,10 +64,12 @@ impl Request {
         })
     }
 
+    /// GET_SERVICE as a dump: no attributes.
     pub fn get_services() -> Request {
         with(Cmd::GetService, |_| {})
     }
 
+    /// FLUSH: no attributes.
     pub fn flush() -> Request {
         with(Cmd::Flush, |_| {})
     }
@@ -81,14 +88,17 @@ impl Request {
         })
     }
 
+    /// NEW_DEST: the service nest and the whole destination.
     pub fn new_dest(key: &ServiceKey, d: &Destination) -> Request {
         Request::dest_cmd(Cmd::NewDest, key, d)
     }
 
+    /// SET_DEST: as NEW_DEST.
     pub fn set_dest(key: &ServiceKey, d: &Destination) -> Request {
         Request::dest_cmd(Cmd::SetDest, key, d)
     }
 
+    /// DEL_DEST: as NEW_DEST.
     pub fn del_dest(key: &ServiceKey, d: &Destination) -> Request {
         Request::dest_cmd(Cmd::DelDest, key, d)
     }
@@ -102,24 +112,29 @@ impl Request {
         })
     }
 
+    /// GET_CONFIG: no attributes.
     pub fn get_config() -> Request {
         with(Cmd::GetConfig, |_| {})
     }
 
+    /// SET_CONFIG: the three timeouts.
     pub fn set_config(t: &Timeouts) -> Request {
         with(Cmd::SetConfig, |w| info::encode_timeouts(w, t))
     }
 
+    /// GET_DAEMON as a dump: no attributes.
     pub fn get_daemons() -> Request {
         with(Cmd::GetDaemon, |_| {})
     }
 
+    /// NEW_DAEMON: the daemon nest.
     pub fn new_daemon(d: &Daemon) -> Request {
         with(Cmd::NewDaemon, |w| {
             w.nest(CmdAttr::Daemon, |n| daemon::encode_daemon(n, d));
         })
     }
 
+    /// DEL_DAEMON: a daemon nest of state and sync id.
     pub fn del_daemon(state: DaemonState, syncid: u32) -> Request {
         with(Cmd::DelDaemon, |w| {
             w.nest(CmdAttr::Daemon, |n| {

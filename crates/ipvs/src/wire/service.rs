@@ -14,19 +14,33 @@ use super::attr::{Attr, AttrWriter, attrs, malformed};
 use super::stats;
 
 kernel_numbers! {
+    /// Attributes of the SERVICE nest (`IPVS_SVC_ATTR_*`).
     pub enum SvcAttr: u16 {
+        /// Not an attribute; never sent.
         Unspec = 0,
+        /// u16 address family.
         Af = 1,
+        /// u16 IP protocol number (address services).
         Protocol = 2,
+        /// 16-byte `nf_inet_addr`: the virtual address.
         Addr = 3,
+        /// Big-endian u16: the virtual port.
         Port = 4,
+        /// u32 firewall mark (firewall-mark services).
         Fwmark = 5,
+        /// NUL-terminated scheduler name.
         SchedName = 6,
+        /// `struct ip_vs_flags`: u32 flags, then a u32 mask of the bits to change.
         Flags = 7,
+        /// u32 persistence timeout in seconds.
         Timeout = 8,
+        /// u32 persistence netmask (IPv4 mask in host order, or IPv6 prefix length).
         Netmask = 9,
+        /// Nest of 32-bit counters ([`StatsAttr`](super::StatsAttr)).
         Stats = 10,
+        /// NUL-terminated persistence engine name.
         PeName = 11,
+        /// Nest of 64-bit counters ([`StatsAttr`](super::StatsAttr)).
         Stats64 = 12,
     }
 }

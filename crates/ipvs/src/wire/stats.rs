@@ -13,17 +13,29 @@ use crate::model::Stats;
 use super::attr::each_attr;
 
 kernel_numbers! {
+    /// Attributes of the STATS and STATS64 nests (`IPVS_STATS_ATTR_*`).
     pub enum StatsAttr: u16 {
+        /// Not an attribute.
         Unspec = 0,
+        /// Connections scheduled.
         Conns = 1,
+        /// Incoming packets.
         Inpkts = 2,
+        /// Outgoing packets.
         Outpkts = 3,
+        /// Incoming bytes (u64 in both nests).
         Inbytes = 4,
+        /// Outgoing bytes (u64 in both nests).
         Outbytes = 5,
+        /// Connections per second.
         Cps = 6,
+        /// Incoming packets per second.
         Inpps = 7,
+        /// Outgoing packets per second.
         Outpps = 8,
+        /// Incoming bytes per second.
         Inbps = 9,
+        /// Outgoing bytes per second.
         Outbps = 10,
         /// Alignment filler of STATS64 (`nla_put_u64_64bit`); no content.
         Pad = 11,
@@ -35,7 +47,7 @@ kernel_numbers! {
 ///
 /// Indexed by attribute number rather than matched through `StatsAttr`:
 /// a counter listing runs this once per real server, and the plain table
-/// took about a third fewer instructions (issue 7).
+/// took about a third fewer instructions.
 pub fn decode_stats(nest: &[u8]) -> Result<Stats, DecodeError> {
     // IPVS_STATS_ATTR_CONNS (1) to _OUTBPS (10), in `StatsAttr`'s order.
     const FIRST: usize = 1;
