@@ -289,6 +289,27 @@ if [ "$(dn cat /proc/net/ip_vs_conn | wc -l)" -gt 1 ]; then
         fail "an undo step refused: exit 4, the refused step named, the rest undone (rc $rc)"
         sed 's/^/  | /' $W/out; diff $W/want $W/got | sed 's/^/  | /'
     fi
+    # UDP has no active connections: a leaving server with any
+    # connection entry is waited for. nslookup sends a query to port 53.
+    printf '%s\n' "-A -u 10.9.9.9:53 -s rr" "-a -u 10.9.9.9:53 -r 10.9.9.2:53 -g -w 1" >$W/ua
+    printf '%s\n' "-A -u 10.9.9.9:53 -s rr" "-a -u 10.9.9.9:53 -r 10.9.9.3:53 -g -w 1" >$W/ub
+    dn $REF -C && dn $REF -R <$W/ua
+    dn timeout 2 nslookup probe 10.9.9.9 >/dev/null 2>&1
+    if dn cat /proc/net/ip_vs_conn | grep -q '^UDP'; then
+        start=$(date +%s)
+        dn "$OURS" apply --drain 3 $W/ub >$W/out 2>&1
+        rc=$?
+        took=$(($(date +%s) - start))
+        dn $REF -S -n >$W/got
+        if [ $rc -eq 0 ] && [ $took -ge 3 ] && cmp -s $W/ub $W/got; then
+            pass "--drain 3 waits its 3 s for a UDP connection entry, then deletes (${took}s)"
+        else
+            fail "--drain 3 waits its 3 s for a UDP connection entry, then deletes (rc $rc, ${took}s)"
+            sed 's/^/  | /' $W/out; diff $W/ub $W/got | sed 's/^/  | /'
+        fi
+    else
+        fail "a UDP query through the service leaves a connection entry"
+    fi
 else
     echo "# no persistence template (nc missing?): drain tests skipped"
 fi

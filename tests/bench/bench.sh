@@ -14,7 +14,18 @@
 #   stats     ipvsadm -L -n --stats
 #   save      ipvsadm -S -n
 # and checks that the table each tool restored saves identically, and that
-# -L -n and -S -n print the same bytes with both tools.
+# -L -n and -S -n print the same bytes with both tools. Then `apply`
+# (ours only; BENCH_APPLY=0 skips it), each against the live table:
+#   apply, no change    the live table's own rules again
+#   apply, 1% change    1% of the services each lose a server, gain one and
+#                       change the weight of up to two others; half of
+#                       them switch scheduler (undone untimed after each)
+#   apply, N sched      only N schedulers switched (N = 1% of services):
+#                       what one switch costs, an RCU grace period each
+#   reload (-C, -R)     the reference's clear and restore of the 1%
+#                       change, as Debian's reload does (once: it is slow)
+# as ratios to ours -S -n of the same size and run, and to the reload;
+# with peak RSS (busybox time) of ours -S -n and of the 1% change.
 # Start-up: SINGLE invocations of one `-A` each (from an empty table)
 # and SINGLE_LIST of `-L -n` on an empty table, in blocks of BLOCK per tool,
 # alternating.
@@ -34,7 +45,7 @@
 #   BENCH_SIZES "2000x10 startup 20000x2" (steps in order; "startup" is the
 #   single-invocation part)   BENCH_RUNS 3 (per op, sizes < 10000
 #   services)   BENCH_RUNS_LARGE 1  BENCH_SINGLE 1000  BENCH_SINGLE_LIST 200
-#   BENCH_BLOCK 100   BENCH_SETTLE 5   REF_DIR /ref/ipvsadm   OURS_DIR /ours/ipvsadm
+#   BENCH_BLOCK 100   BENCH_SETTLE 5   BENCH_APPLY 1   REF_DIR /ref/ipvsadm   OURS_DIR /ours/ipvsadm
 #   BASE_DIR (none: no baseline)
 . /tests/vm/lib.sh
 
@@ -48,6 +59,7 @@ SINGLE=${BENCH_SINGLE:-1000}
 SINGLE_LIST=${BENCH_SINGLE_LIST:-200}
 BLOCK=${BENCH_BLOCK:-100}
 SETTLE=${BENCH_SETTLE:-5}
+APPLY=${BENCH_APPLY:-1}
 W=/tmp/bench
 mkdir -p $W
 fail=0
@@ -70,6 +82,23 @@ gen() {
                 print "-a -t " vip " -r 172.16." d "." s % 250 + 1 ":8080 -m -w 1"
         }
     }'
+}
+
+# change FRACTION SCHED_ONLY < RULES: RULES (as gen writes them) with one
+# service in FRACTION changed: unless SCHED_ONLY, its first server
+# replaced by a new one and the next one's weight changed, and every
+# other changed service (every one if SCHED_ONLY) switched to rr.
+change() {
+    awk -v every="$1" -v sched_only="$2" '
+        /^-A/ { s++; hit = ((s - 1) % every == 0); sw = hit && (sched_only || (s - 1) % (2 * every) == 0); d = 0 }
+        /^-A/ && sw { sub(/-s wlc/, "-s rr") }
+        /^-a/ { d++ }
+        /^-a/ && hit && !sched_only && d == 1 {
+            svc = $3; next_addr = $5; sub(/^172\.16\.[0-9]+\./, "172.17.0.", next_addr)
+            print "-a -t " svc " -r " next_addr " -m -w 2"; next
+        }
+        /^-a/ && hit && !sched_only && d <= 3 { sub(/-w 1$/, "-w 3") }
+        { print }'
 }
 
 # best NAME MS: remember the smallest time per NAME (shell variables).
@@ -182,6 +211,66 @@ startup() {
 }
 
 : >$W/table
+: >$W/apply_table
+: >$W/apply_notes
+
+# peak TOOL ARGS...: the peak RSS in KiB of one run (output discarded).
+# busybox time takes ru_maxrss for pages and multiplies by the page size
+# in KiB (4): divided back here (checked against /proc/PID/status VmHWM).
+peak() {
+    busybox time -f %M -o $W/peak "$@" >/dev/null 2>&1 </dev/null
+    echo $(($(cat $W/peak) / 4))
+}
+
+# apply_step SIZE SERVICES RUNS: the apply rows, in the namespace whose
+# live table is $W/rules (restored by the reference above).
+apply_step() {
+    every=100; [ "$2" -lt 100 ] && every=1
+    change $every 0 <$W/rules >$W/rules_1pct
+    change $every 1 <$W/rules >$W/rules_sched
+    nsched=$(grep -c '^-A.*-s rr' $W/rules_sched)
+    for n in nochange change sched; do eval "best_apply_$n="; done
+    i=0
+    while [ $i -lt "$3" ]; do
+        timed apply_nochange "$OURS" apply $W/rules
+        timed apply_change "$OURS" apply $W/rules_1pct
+        "$OURS" apply $W/rules
+        timed apply_sched "$OURS" apply $W/rules_sched
+        "$OURS" apply $W/rules
+        i=$((i + 1))
+    done
+    "$OURS" apply $W/rules_1pct
+    "$OURS" -S -n >$W/apply_got
+    $REF -C
+    $REF -R <$W/rules_1pct
+    $REF -S -n >$W/reload_got
+    same "$1: table after apply of the 1% change / after the reference's -C, -R" $W/reload_got $W/apply_got
+    $REF -C
+    $REF -R <$W/rules
+    timed reload sh -c "$REF -C && $REF -R <$W/rules_1pct"
+    "$OURS" apply $W/rules
+    rss_save=$(peak "$OURS" -S -n)
+    "$OURS" apply $W/rules
+    rss_apply=$(peak "$OURS" apply $W/rules_1pct)
+    rss_ref=$(peak "$REF" -S -n)
+    "$OURS" apply $W/rules
+    # shellcheck disable=SC2154 # best_* are set by best(), through eval
+    {
+        arow "apply, no change" "$1" "$best_apply_nochange" "$best_save_ours" "$best_reload"
+        arow "apply, 1% change" "$1" "$best_apply_change" "$best_save_ours" "$best_reload"
+        arow "apply, $nsched sched" "$1" "$best_apply_sched" "$best_save_ours" "$best_reload"
+        arow "reload (-C, -R), ref" "$1" "$best_reload" "$best_save_ours" "$best_reload"
+    } >>$W/apply_table
+    {
+        echo "$1: one scheduler switch costs $(awk -v a="$best_apply_sched" -v b="$best_apply_nochange" -v n="$nsched" 'BEGIN { printf "%.1f", (a - b) / n }') ms (apply of $nsched switches less apply of no change, over $nsched)"
+        echo "$1: peak RSS: ours -S -n $rss_save KiB, ours apply (1% change) $rss_apply KiB, reference -S -n $rss_ref KiB"
+    } >>$W/apply_notes
+}
+arow() { # arow OP SIZE MS SAVE_MS RELOAD_MS
+    printf '| %-22s | %-9s | %9s | %12s | %10s |\n' "$1" "$2" "$3" "$(ratio "$3" "$4")" "$(ratio "$3" "$5")"
+    echo "bench: result: $1 | $2 | $3 ms | /ours -S -n $(ratio "$3" "$4") | /ref reload $(ratio "$3" "$5")" >&2
+}
+
 # restore1.sh TOOL RULES SNAPSHOT OURS, run in a fresh network namespace:
 # prints the ms of `TOOL -R <RULES`, saves the table with OURS -S -n (its -S
 # is compared with the reference's below). A fresh namespace per run, not
@@ -250,6 +339,7 @@ for size in $SIZES; do
         same "$size: -S -n, ours / baseline" $W/save_ours.out $W/save_base.out
         same "$size: -L -n --stats, ours / baseline" $W/stats_ours.out $W/stats_base.out
     fi
+    [ "$APPLY" = 1 ] && apply_step "$size" "$ns" "$runs"
     echo "bench: $size: done"
     # shellcheck disable=SC2154 # best_* are set by best(), through eval
     {
@@ -271,5 +361,13 @@ else
 fi
 cat $W/table
 echo
+if [ -s $W/apply_table ]; then
+    echo "| apply (ours)           | size      |        ms | /ours -S -n  | /ref reload |"
+    echo "|------------------------|-----------|-----------|--------------|-------------|"
+    cat $W/apply_table
+    echo
+    cat $W/apply_notes
+    echo
+fi
 [ $fail = 0 ] && echo "bench: outputs identical" || echo "bench: FAILED (see above)"
 exit $fail
