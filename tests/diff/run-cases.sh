@@ -8,10 +8,16 @@
 # Case files:
 #   # comment lines start with '#'; blank lines are ignored
 #   === <name>             starts a case
-#   === <name> [ignore]    a case whose behaviour is known not to be done yet
+#   === <name> [ignore]    a deliberate difference from 1.31 (a 1.31 defect
+#                          ours fixes, or text that is ours): ours must NOT
+#                          print what the reference prints, but exactly
+#                          the transcript the case states in `|` lines
+#   | <text>               (in an [ignore] case) one line of the transcript
+#                          ours must print; `|` alone is an empty line
 #   <shell line>           each other line is one command line, eval'd by
 #                          busybox sh with `ipvsadm` found through PATH
-# A command line before the first `===`, or a case without lines, is an error.
+# A command line before the first `===`, a case without lines, an [ignore]
+# case without `|` lines or another case with them, is an error.
 # Each line runs in its own subshell (shell variables do not carry over to
 # the next line; files do), with stdin /dev/null unless the line pipes
 # something in, in a scratch directory that is the same path for both tools,
@@ -63,10 +69,13 @@
 #   DIFF_OUT     where transcripts are kept (default /tmp/diff)
 #   DIFF_VERBOSE=1  print a line for every case, not only failures
 #   DIFF_JOBS    parallel workers (default 1; see "Parallelism" above)
+#   DIFF_RECORD=1  print ours' transcript of each [ignore] case as `|` lines
+#                (to write or update what such a case states)
 #
-# Exit status: 0 if every case passed and no [ignore] case passed; 1 if a
-# case failed or an [ignore] case passed (remove its tag); 2 on usage or
-# case-file errors.
+# Exit status: 0 if every case passed, and every [ignore] case printed
+# what it states and not what the reference prints; 1 if a case failed,
+# an [ignore] case printed something else, or an [ignore] case passed
+# (remove its tag); 2 on usage or case-file errors.
 
 here=$(cd "$(dirname "$0")" && pwd)
 tests=$(dirname "$here")
@@ -152,9 +161,17 @@ worker() {
                 echo pass >"$r.result"
                 echo "ok: $file: $name" >"$r.report"
             fi
-        elif [ "$ign" = 1 ]; then
+        elif [ "$ign" = 1 ] && [ "${DIFF_RECORD:-0}" = 1 ]; then
+            echo ignored >"$r.result"
+            { echo "record: $file: $name"; $bbs sed 's/^/| /; s/^| $/|/' "$r.ours"; } >"$r.report"
+        elif [ "$ign" = 1 ] && $bbs cmp -s "$DIFF_OUT/cases/$id.want" "$r.ours"; then
             echo ignored >"$r.result"
             echo "ignored: $file: $name" >"$r.report"
+        elif [ "$ign" = 1 ]; then
+            echo fail >"$r.result"
+            { echo "FAIL: $file: $name: ours no longer prints what the [ignore] case states"
+              $bbs diff -u -L "stated ($file: $name)" -L "ours" "$DIFF_OUT/cases/$id.want" "$r.ours"
+              echo; } >"$r.report"
         else
             echo fail >"$r.result"
             { echo "FAIL: $file: $name"
@@ -187,10 +204,14 @@ $bbs rm -rf "$DIFF_OUT" && $bbs mkdir -p "$DIFF_OUT/cases" || exit 2
 
 # ---- parse all files into $DIFF_OUT/cases/NNNN.cmd plus an index of
 #      "NNNN<TAB>ignore(0|1)<TAB>file<TAB>name" lines
-awk -v dir="$DIFF_OUT/cases" -v only="${DIFF_ONLY:-}" '
+awk -v dir="$DIFF_OUT/cases" -v only="${DIFF_ONLY:-}" -v record="${DIFF_RECORD:-0}" '
 function finish() {
     if (cur != "" && lines[cur] == 0) {
         printf "%s: case \"%s\" has no command lines\n", cfile, cname > "/dev/stderr"
+        bad = 1
+    }
+    if (cur != "" && cign && !wants[cur] && !record) {
+        printf "%s: [ignore] case \"%s\" states no transcript (| lines)\n", cfile, cname > "/dev/stderr"
         bad = 1
     }
 }
@@ -202,11 +223,18 @@ FNR == 1 { finish(); cur = ""; n = split(FILENAME, p, "/"); base = p[n] }
     ign = 0
     if (name ~ /\[ignore\]$/) { ign = 1; sub(/[ \t]*\[ignore\]$/, "", name) }
     if (name == "") { printf "%s:%d: case without a name\n", FILENAME, FNR > "/dev/stderr"; bad = 1 }
-    cfile = FILENAME; cname = name
-    if (only != "" && name !~ only) { cur = "skip"; lines[cur] = 1; next }
+    cfile = FILENAME; cname = name; cign = ign
+    if (only != "" && name !~ only) { cur = "skip"; lines[cur] = 1; wants[cur] = 1; next }
     id = sprintf("%04d", ++count); cur = dir "/" id ".cmd"; lines[cur] = 0
-    printf "" > cur; close(cur)
+    want = dir "/" id ".want"
+    printf "" > cur; close(cur); printf "" > want; close(want)
     printf "%s\t%d\t%s\t%s\n", id, ign, base, name > (dir "/index")
+    next
+}
+/^\|( |$)/ {
+    if (cur == "" || !cign) { printf "%s:%d: a | line outside an [ignore] case\n", FILENAME, FNR > "/dev/stderr"; bad = 1; next }
+    wants[cur]++
+    if (cur != "skip") { line = $0; sub(/^\| ?/, "", line); print line >> want; close(want) }
     next
 }
 {
