@@ -1,5 +1,5 @@
 //! `ipvsadm realserver ...` and `ipvsadm director ...`: our own
-//! subcommands for preparing the hosts of an LVS cluster (issue 5). They
+//! subcommands for preparing the hosts of an LVS cluster. They
 //! are not ipvsadm 1.31 commands, so they have their own grammar (plain
 //! clap subcommands) and their own output; the work is done by the
 //! library's `realserver` module.

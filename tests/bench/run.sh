@@ -3,7 +3,7 @@
 # (tests/bench/bench.sh) in the test VM, reference ipvsadm against ours.
 # Prints a Markdown table (operation, size, reference ms, ours ms, ratio).
 #
-#   tests/bench/run.sh                      # the sizes of issue 7
+#   tests/bench/run.sh                      # the default sizes
 #   BENCH_SIZES=500x10 BENCH_RUNS=1 BENCH_SINGLE=100 tests/bench/run.sh
 #   BENCH_BASELINE=fcdd592 tests/bench/run.sh   # also an older build of ours
 #

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/net/counters.sh: the traffic views of ours and the reference after
-# real traffic (issue 4), run INSIDE the test VM
+# real traffic, run INSIDE the test VM
 # (tests/vm/run.sh net/counters.sh).
 #
 # A NAT service (rr, rs1 and rs2) is configured with OUR ipvsadm in the

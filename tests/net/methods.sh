@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/net/methods.sh: NAT, DR and TUN proven with real traffic (issue 5),
+# tests/net/methods.sh: NAT, DR and TUN proven with real traffic,
 # run INSIDE the test VM (tests/vm/run.sh net/methods.sh).
 #
 # For each method (nat -m, dr -g, tun -i), in the topology of topology.sh:

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/net/sip.sh: the connection table after SIP traffic whose Call-ID is
-# not UTF-8 (issue 13), run INSIDE the test VM (tests/vm/run.sh net/sip.sh).
+# not UTF-8, run INSIDE the test VM (tests/vm/run.sh net/sip.sh).
 #
 # The kernel's SIP persistence engine copies the Call-ID of a client's
 # datagram into the table's pe_data column as it came; it takes Latin-1

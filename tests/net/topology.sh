@@ -176,8 +176,8 @@ rs_state() {
 }
 
 # ------------------------------------------------------------------------
-# Real-server preparation, done by our binary's `realserver` subcommand
-# (issue 5), run inside the real server's namespace; it records what it
+# Real-server preparation, done by our binary's `realserver` subcommand,
+# run inside the real server's namespace; it records what it
 # changed (under /run, per namespace) and teardown undoes exactly that.
 # A NAT real server needs nothing but its default route via the director,
 # which the topology sets, so `nat` changes nothing here.

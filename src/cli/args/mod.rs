@@ -49,7 +49,7 @@ const RESTORE_TOKEN_MAX: usize = 4096;
 /// decoded, so a word that is not UTF-8 is quoted in messages as it was.
 pub fn restore_line_args(line: &[u8]) -> Vec<&[u8]> {
     // Borrowed from the line: a `String` per word was a third of the
-    // allocations of a restore line (issue 7).
+    // allocations of a restore line.
     let mut words = Vec::with_capacity(16);
     let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
     for word in line.split(blank).filter(|w| !w.is_empty()) {

@@ -1,5 +1,5 @@
 //! From what was typed to a validated [`Command`], in ipvsadm's order of
-//! checks (facts §1.4):
+//! checks:
 //!
 //! 0. (ours) process options (`--netns`) are taken out of what popt read:
 //!    they say where the process acts, not what it does, so they go with

@@ -13,7 +13,7 @@
 //! turns it into a `clap::Command` from which the man page and
 //! completions are generated (`clap_mangen`, `clap_complete`, in
 //! `cli::docs`). A constant rather than clap's builder because building
-//! clap's table took a third of a small command's start-up (issue 7), and
+//! clap's table took a third of a small command's start-up, and
 //! scripts call ipvsadm thousands of times.
 
 use clap::{Arg, ArgAction};
@@ -576,7 +576,7 @@ impl Opt {
 
 /// ipvsadm's options as a `clap::Command`, for the man page and the
 /// completions (the lexer and the help text read [`OPTIONS`]: building
-/// clap's table was a third of a small command's start-up, issue 7).
+/// clap's table was a third of a small command's start-up).
 /// Used by the docs generator (`cli::docs`: the tests and
 /// examples/gen-docs), not by the binary.
 #[allow(dead_code)]

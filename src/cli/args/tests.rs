@@ -1,5 +1,6 @@
 //! The whole grammar, word lists in, typed commands or ipvsadm's exact
-//! messages and exit codes out (facts §1.2–§2.3, §4.2, §5, §7).
+//! messages and exit codes out: options, the compatibility matrix,
+//! values, restore lines and the fixed 1.31 defects.
 
 use std::net::IpAddr;
 

@@ -215,7 +215,7 @@ pub fn operand(text: &[u8], protocol: Option<Protocol>) -> Option<Operand> {
 
 /// `text` as an IPv6 literal. Every such literal has two colons or
 /// more; checking that first spares the common IPv4 operand a failed
-/// IPv6 parse (issue 7: `-R` reads thousands of operands).
+/// IPv6 parse (`-R` reads thousands of operands).
 fn ipv6_literal(text: &[u8]) -> Option<Ipv6Addr> {
     if text.iter().filter(|&&b| b == b':').count() < 2 {
         return None;

@@ -215,7 +215,8 @@ fn format_row(
     padded(line, v.as_bytes(), 18);
     line.push(b' ');
     match row.pe {
-        // 1.31's row widths here (16/18) differ from its header's (18/16): D12.
+        // 1.31's row widths here (16/18) differ from its header's (18/16);
+        // reproduced.
         Some((pe_name, pe_data)) if persistent => {
             padded(line, d.as_bytes(), 16);
             line.push(b' ');

@@ -2,9 +2,9 @@
 //! service (its line, then one line per destination).
 //!
 //! Widths and blanks are ipvsadm 1.31's to the byte, including its
-//! trailing blanks (D12) and cuts (D11); the differences are the fixes we
-//! chose: fwmarks unsigned (D1), 64-bit destination counters (D2), and
-//! the third scheduler flag named for `sh`/`mh` (D4).
+//! trailing blanks and its cuts of long fields; the differences are the
+//! fixes the README lists: fwmarks unsigned (D1), 64-bit destination
+//! counters (D2), and the third scheduler flag named for `sh`/`mh` (D4).
 
 use std::io::{self, Write};
 use std::net::IpAddr;
@@ -262,7 +262,7 @@ fn dest_line(
                 n(line, v);
             }
         }
-        // cps/pps are raw (never scaled, D13), the byte rates scaled.
+        // cps/pps are raw (1.31 never scales them), the byte rates scaled.
         ServiceFormat::Rate => {
             for v in [st.cps, st.inpps, st.outpps] {
                 line.push(' ');

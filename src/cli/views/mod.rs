@@ -3,7 +3,7 @@
 //! Nothing here talks to the kernel; the executor fetches, sorts and then
 //! calls these, which is why each is golden-tested against exact text.
 //! Output is ipvsadm 1.31's byte for byte, except for the defects we fix
-//! (D1, D2, D3, D4, D10 of the facts file).
+//! (D1, D2, D3, D4 and D10 in the README's table of differences).
 //!
 //! What the executor calls:
 //! - `-L` (full): `list::write_header(out, &info)`, then

@@ -2,7 +2,7 @@
 //!
 //! Each number carries its own leading blanks (there is no separator
 //! between fields), so a value that fills its column glues to the one
-//! before it (D13, reproduced): `  717742T12632776T`.
+//! before it, as in 1.31 (reproduced): `  717742T12632776T`.
 
 use super::text;
 
