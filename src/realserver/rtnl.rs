@@ -2,10 +2,11 @@
 //! message types.
 //!
 //! Requests are built with neli's builders (`Ifinfomsg`, `Ifaddrmsg`,
-//! `Rtmsg`); replies are read as raw bodies with the same small
-//! send/receive loop as `client.rs` (no `NlRouter` thread for a short-lived
-//! command) and then decoded with neli's types. Every change request
-//! carries `NLM_F_ACK`, so success is an ack and failure an errno.
+//! `Rtmsg`) and go through neli's synchronous socket handle: one send,
+//! then receives until the ack or `NLMSG_DONE` (no `NlRouter` thread for
+//! a short-lived command). Reply bodies are kept as raw bytes and then
+//! decoded with neli's types. Every request carries `NLM_F_ACK`, so
+//! success is an ack and failure an errno.
 
 use std::io::Cursor;
 use std::net::IpAddr;
