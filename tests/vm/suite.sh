@@ -15,7 +15,9 @@
 #     built by test.sh as /bin-extra/ipvs-extern; quick, so also with
 #     case files)
 #  6. Rust test binaries /bin-extra/kernel* (built by test.sh), one test at a
-#     time, ignored tests included (kernel tests are #[ignore] on the host)
+#     time, ignored tests included (kernel tests are #[ignore] on the host);
+#     `non_root` then runs as user nobody, and `no_module` runs before
+#     step 2 with ip_vs made unloadable
 # Exits 1 if any step failed. Arguments, if any, replace the case files of
 # step 3 (paths relative to /tests), e.g. `run.sh vm/suite.sh diff/list.cases`.
 cd /tests || exit 2
@@ -28,6 +30,19 @@ if [ -f diff/noipvs.cases ]; then
     step "differential cases without IPVS (diff/noipvs.cases)"
     sh diff/run-cases.sh --no-ipvs diff/noipvs.cases || fail=1
 fi
+
+# The library's kernel test for a kernel without IPVS, while ip_vs is
+# still unloaded: made unloadable, then acknowledged by the variable.
+for t in /bin-extra/kernel*; do
+    [ -x "$t" ] || continue
+    step "rust kernel tests without IPVS: ${t##*/} no_module"
+    if hide_ipvs; then
+        IPVS_TEST_NO_MODULE=1 "$t" --include-ignored --exact no_module || fail=1
+        unhide_ipvs
+    else
+        fail=1
+    fi
+done
 
 step "loading ip_vs"
 load_ipvs || fail=1
@@ -69,7 +84,9 @@ fi
 for t in /bin-extra/kernel*; do
     [ -x "$t" ] || continue
     step "rust kernel tests: ${t##*/}"
-    "$t" --test-threads=1 --include-ignored || fail=1
+    "$t" --test-threads=1 --include-ignored --skip no_module --skip non_root || fail=1
+    step "rust kernel tests as user nobody: ${t##*/} non_root"
+    IPVS_TEST_NONROOT=1 /tests/vm/bin/as_nobody "$t" --include-ignored --exact non_root || fail=1
 done
 
 step "suite: $([ $fail = 0 ] && echo PASSED || echo FAILED)"
