@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the project, on a fresh machine: style gates, unit tests
 # (no root, no kernel), the Debian package (tests/deb/check.sh), then the
-# real-kernel suite in a VM (differential cases against Debian's ipvsadm
-# and the library's kernel tests).
+# real-kernel suite in VMs on Debian 11, 12 and 13's kernels (differential
+# cases against Debian's ipvsadm, traffic tests and the library's kernel
+# tests; tests/vm/kernels.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --check
@@ -28,4 +29,4 @@ cargo test --workspace --all-features
 # The Debian package: contents and control fields, then its unit and
 # helpers against the kernel in the VM.
 tests/deb/check.sh
-tests/vm/test.sh
+tests/vm/kernels.sh
