@@ -5,7 +5,8 @@
 # modules: Debian 12's by default, see VM_RELEASE) under qemu/TCG and run SCRIPT inside it with busybox sh, as root,
 # from /tests. The guest's output is streamed to our stdout and we exit with
 # SCRIPT's exit status (124 if the VM timed out, 125 if it never reached the
-# script or died before reporting a status).
+# script or died before reporting a status, 120 if the mirror no longer
+# serves VM_RELEASE's packages).
 #
 # SCRIPT is a host file (copied into the VM) or a path relative to the
 # project's tests/ directory (e.g. vm/suite.sh), which appears at /tests.
@@ -56,6 +57,13 @@ ref_version=${REF_IPVSADM_VERSION:-1:1.31-1+b1}
 
 log() { printf 'vm: %s\n' "$*" >&2; }
 die() { printf 'vm: error: %s\n' "$*" >&2; exit 125; }
+
+# gone MIRROR: the release's packages are no longer there. One line and
+# status 120, which tests/vm/kernels.sh reports as a skipped kernel.
+gone() {
+    printf 'vm: error: %s no longer serves %s'"'"'s packages; its kernel is not tested (VM_DEBIAN_MIRROR may name a mirror that keeps them)\n' "$1" "$VM_RELEASE" >&2
+    exit 120
+}
 
 case $VM_RELEASE in
 bullseye|bookworm|trixie) ;;
@@ -136,9 +144,13 @@ rel_apt() { # RELEASE: set rel_apt_opts for RELEASE, updating its lists once
     mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
     echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $rel main" >"$d/sources.list"
     log "apt-get update ($rel from $mirror)"
-    apt-get "${apt_opts[@]}" "${rel_apt_opts[@]}" update >"$d/update.log" 2>&1 &&
-        ! grep -q '^[EW]: ' "$d/update.log" ||
-        die "$mirror no longer serves $rel (apt-get update failed, see $d/update.log); set VM_DEBIAN_MIRROR to a mirror that keeps it"
+    if ! apt-get "${apt_opts[@]}" "${rel_apt_opts[@]}" update >"$d/update.log" 2>&1 ||
+        grep -q '^[EW]: ' "$d/update.log"; then
+        # a suite the mirror dropped has no Release file (404); anything
+        # else (no network, a bad signature) is an error like any other
+        grep -q 'does not have a Release file\|404' "$d/update.log" && gone "$mirror"
+        die "apt-get update for $rel from $mirror failed, see $d/update.log"
+    fi
     touch "$d/updated"
 }
 
@@ -193,7 +205,7 @@ if [ -z "$kpkg" ] && [ "$VM_RELEASE" != bookworm ]; then
     rel_apt "$VM_RELEASE"
     kpkg=$(apt-cache "${rel_apt_opts[@]}" depends linux-image-cloud-amd64 2>/dev/null |
         awk '/Depends: linux-image-/ {print $2; exit}' || true)
-    [ -n "$kpkg" ] || die "$VM_RELEASE's lists (see $cache/$VM_RELEASE/apt/update.log) have no linux-image-cloud-amd64: the mirror no longer serves $VM_RELEASE; set VM_DEBIAN_MIRROR to a mirror that keeps it"
+    [ -n "$kpkg" ] || gone "the mirror of $cache/$VM_RELEASE/apt/sources.list"
 elif [ -z "$kpkg" ]; then
     kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
         awk '/Depends: linux-image-/ {print $2; exit}' || true)
