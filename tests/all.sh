@@ -6,6 +6,12 @@
 # tests; tests/vm/kernels.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# timed CMD...: run CMD, then say how long it took (the long stages)
+timed() {
+    local start=$SECONDS
+    "$@"
+    echo "all.sh: $* took $((SECONDS - start))s"
+}
 cargo fmt --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo clippy -p linux-ipvs --all-targets -- -D warnings
@@ -25,8 +31,8 @@ fi
 if ! command -v groff >/dev/null; then
     apt-get update && apt-get install -y groff-base
 fi
-cargo test --workspace --all-features
+timed cargo test --workspace --all-features
 # The Debian package: contents and control fields, then its unit and
 # helpers against the kernel in the VM.
-tests/deb/check.sh
-tests/vm/kernels.sh
+timed tests/deb/check.sh
+timed tests/vm/kernels.sh
