@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Every test of the project, on a fresh machine: style gates, unit tests
 # (no root, no kernel), the Debian package (tests/deb/check.sh), then the
-# real-kernel suite in a VM (differential cases against Debian's ipvsadm
-# and the library's kernel tests).
+# real-kernel suite in VMs on Debian 11, 12 and 13's kernels (differential
+# cases against Debian's ipvsadm, traffic tests and the library's kernel
+# tests; tests/vm/kernels.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# timed CMD...: run CMD, then say how long it took (the long stages)
+timed() {
+    local start=$SECONDS
+    "$@"
+    echo "all.sh: $* took $((SECONDS - start))s"
+}
 cargo fmt --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo clippy -p linux-ipvs --all-targets -- -D warnings
@@ -35,8 +42,8 @@ cargo package -p linux-ipvs --offline --allow-dirty
 if ! command -v groff >/dev/null; then
     apt-get update && apt-get install -y groff-base
 fi
-cargo test --workspace --all-features
+timed cargo test --workspace --all-features
 # The Debian package: contents and control fields, then its unit and
 # helpers against the kernel in the VM.
-tests/deb/check.sh
-tests/vm/test.sh
+timed tests/deb/check.sh
+timed tests/vm/kernels.sh

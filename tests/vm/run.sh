@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # tests/vm/run.sh SCRIPT [ARGS...]
 #
-# Boot a throw-away Linux VM (Debian 12 cloud kernel, which has IPVS as
-# modules) under qemu/TCG and run SCRIPT inside it with busybox sh, as root,
+# Boot a throw-away Linux VM (a Debian cloud kernel, which has IPVS as
+# modules: Debian 12's by default, see VM_RELEASE) under qemu/TCG and run SCRIPT inside it with busybox sh, as root,
 # from /tests. The guest's output is streamed to our stdout and we exit with
 # SCRIPT's exit status (124 if the VM timed out, 125 if it never reached the
-# script or died before reporting a status).
+# script or died before reporting a status, 120 if the mirror no longer
+# serves VM_RELEASE's packages).
 #
 # SCRIPT is a host file (copied into the VM) or a path relative to the
 # project's tests/ directory (e.g. vm/suite.sh), which appears at /tests.
@@ -20,31 +21,59 @@
 #   source /tests/vm/lib.sh and call load_ipvs).
 #
 # Environment:
+#   VM_RELEASE     whose cloud kernel boots: bullseye (5.10), bookworm (6.1,
+#                  the default) or trixie (6.12). Everything else in the VM
+#                  (the reference ipvsadm, busybox, glibc) stays bookworm's.
+#                  Another release's packages come through a private apt
+#                  configuration under target/vm/RELEASE/ (the mirror is the
+#                  host's, or VM_DEBIAN_MIRROR); on trixie, /trixie/ also
+#                  holds trixie's own ipvsadm with its libraries.
 #   VM_TIMEOUT     seconds before the VM is killed (default 1200)
 #   VM_EXTRA_BINS  space-separated host executables to put in /bin-extra
 #   VM_EXTRA_FILES space-separated host files to put in /files-extra (no
 #                  library copying; e.g. a .deb for tests/deb/vm.sh)
 #   VM_BUILD=0     do not run `cargo build --release` first
 #   VM_PASS_ENV    names of extra environment variables to pass into the VM
-#                  (DIFF_*, OURS_DIR, REF_DIR, RUST_BACKTRACE, RUST_LOG always are)
+#                  (DIFF_*, OURS_DIR, REF_DIR, RUST_BACKTRACE, RUST_LOG,
+#                  VM_RELEASE always are)
 #   VM_MEM, VM_SMP qemu memory (MiB, default 1024) and CPUs (default: host
 #                  CPUs, 2..8)
 #   VM_CPU         qemu -cpu model (default max)
 #   VM_APPEND      extra kernel command line words
 #   VM_BOOTLOG=1   always show the kernel/firmware output before the script
 #
-# Everything downloaded or built is cached under target/vm/; a second run
-# only rebuilds the small "overlay" initramfs (tests/, our binaries).
+# Everything downloaded or built is cached under target/vm/ (another
+# release's kernel, initramfs and run files under target/vm/RELEASE/); a
+# second run only rebuilds the small "overlay" initramfs (tests/, our
+# binaries). Runs for different releases may boot at the same time.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cache=${VM_CACHE:-$root/target/vm}
+export VM_RELEASE=${VM_RELEASE:-bookworm}
 timeout_s=${VM_TIMEOUT:-1200}
 ref_version=${REF_IPVSADM_VERSION:-1:1.31-1+b1}
 
 log() { printf 'vm: %s\n' "$*" >&2; }
 die() { printf 'vm: error: %s\n' "$*" >&2; exit 125; }
+
+# gone MIRROR: the release's packages are no longer there. One line and
+# status 120, which tests/vm/kernels.sh reports as a skipped kernel.
+gone() {
+    printf 'vm: error: %s no longer serves %s'"'"'s packages; its kernel is not tested (VM_DEBIAN_MIRROR may name a mirror that keeps them)\n' "$1" "$VM_RELEASE" >&2
+    exit 120
+}
+
+case $VM_RELEASE in
+bullseye|bookworm|trixie) ;;
+*) echo "vm: error: VM_RELEASE=$VM_RELEASE: not one of bullseye, bookworm, trixie" >&2; exit 2 ;;
+esac
+# rcache: what belongs to the booted kernel (its packages, the initramfs,
+# the run's files). bookworm's stays at the top of the cache, where it
+# always was, so existing caches are reused.
+rcache=$cache
+[ "$VM_RELEASE" = bookworm ] || rcache=$cache/$VM_RELEASE
 
 [ $# -ge 1 ] || { echo "usage: $0 SCRIPT [ARGS...]" >&2; exit 2; }
 script=$1; shift
@@ -84,29 +113,83 @@ need_cmd ip iproute2
 need_cmd strace strace
 need_cmd sha256sum coreutils
 
-mkdir -p "$cache/debs" "$cache/unpack"
+need_cmd xz xz-utils
+need_cmd flock util-linux
+
+mkdir -p "$cache/debs" "$cache/unpack" "$rcache"
+# Runs for different releases may start together (tests/all.sh) and share
+# the bookworm packages: one at a time fetches, unpacks and builds its base.
+exec 9>"$cache/prepare.lock"
+flock 9
+
+# ------------------------------------------------- another release's packages
+# apt-get with a private configuration under $cache/RELEASE/apt (sources
+# list, lists, archive cache), so the host's own apt state is never touched.
+# The mirror is the one the host's apt uses for its own release, unless
+# VM_DEBIAN_MIRROR names another (one that still keeps an old release).
+rel_apt_opts=()
+rel_apt() { # RELEASE: set rel_apt_opts for RELEASE, updating its lists once
+    local rel=$1 d=$cache/$1/apt mirror=${VM_DEBIAN_MIRROR:-}
+    rel_apt_opts=(-o "Dir::Etc::sourcelist=$d/sources.list" -o Dir::Etc::sourceparts=-
+        -o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache"
+        -o Acquire::Check-Valid-Until=false)
+    [ -f "$d/updated" ] && return 0
+    if [ -z "$mirror" ]; then
+        local host_rel
+        host_rel=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+        mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
+            awk -v r="$host_rel" '$2 == r { print $1; exit }')
+        [ -n "$mirror" ] || die "cannot tell which Debian mirror the host uses; set VM_DEBIAN_MIRROR"
+    fi
+    mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $rel main" >"$d/sources.list"
+    log "apt-get update ($rel from $mirror)"
+    if ! apt-get "${apt_opts[@]}" "${rel_apt_opts[@]}" update >"$d/update.log" 2>&1 ||
+        grep -q '^[EW]: ' "$d/update.log"; then
+        # a suite the mirror dropped has no Release file (404); anything
+        # else (no network, a bad signature) is an error like any other
+        grep -q 'does not have a Release file\|404' "$d/update.log" && gone "$mirror"
+        die "apt-get update for $rel from $mirror failed, see $d/update.log"
+    fi
+    touch "$d/updated"
+}
 
 # ------------------------------------------------------------ Debian packages
-# deb_fetch SPEC: apt-get download SPEC ("pkg" or "pkg=version") into
-# $cache/debs unless a matching .deb is already there, unpack it into
-# $cache/unpack/<pkg>, print that directory.
+# deb_fetch [-r RELEASE] SPEC: apt-get download SPEC ("pkg" or "pkg=version")
+# unless a matching .deb is already cached, unpack it, print the directory
+# it was unpacked to. The host's release goes to $cache/debs and
+# $cache/unpack/<pkg>, another RELEASE's to $cache/RELEASE/debs and
+# $cache/RELEASE/unpack/<pkg>.
 deb_fetch() {
+    local rel= top=$cache
+    if [ "$1" = -r ]; then rel=$2 top=$cache/$2; shift 2; fi
     local spec=$1 pkg=${1%%=*} ver= deb dir
     [ "$spec" != "$pkg" ] && ver=${spec#*=}
+    mkdir -p "$top/debs" "$top/unpack"
     # .deb names encode ':' in versions as %3a
     if [ -n "$ver" ]; then
-        deb=$(ls "$cache/debs/${pkg}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
+        deb=$(ls "$top/debs/${pkg}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
     else
-        deb=$(ls "$cache/debs/${pkg}_"*.deb 2>/dev/null | head -n1 || true)
+        deb=$(ls "$top/debs/${pkg}_"*.deb 2>/dev/null | head -n1 || true)
     fi
     if [ -z "$deb" ]; then
-        log "downloading $spec"
-        (cd "$cache/debs" && { apt-get "${apt_opts[@]}" download "$spec" >&2 ||
-            { apt_update_once && apt-get "${apt_opts[@]}" download "$spec" >&2; }; }) ||
-            die "apt-get download $spec failed"
-        deb=$(ls -t "$cache/debs/${pkg}_"*.deb | head -n1)
+        log "downloading $spec${rel:+ ($rel)}"
+        if [ -n "$rel" ]; then
+            rel_apt "$rel"
+            # lists a release old enough may name files the mirror dropped:
+            # update them once more before giving up
+            (cd "$top/debs" && apt-get "${apt_opts[@]}" "${rel_apt_opts[@]}" download "$spec" >&2 ||
+                { rm -f "$top/apt/updated" && rel_apt "$rel" &&
+                    apt-get "${apt_opts[@]}" "${rel_apt_opts[@]}" download "$spec" >&2; }) ||
+                die "$rel: apt-get download $spec failed"
+        else
+            (cd "$top/debs" && { apt-get "${apt_opts[@]}" download "$spec" >&2 ||
+                { apt_update_once && apt-get "${apt_opts[@]}" download "$spec" >&2; }; }) ||
+                die "apt-get download $spec failed"
+        fi
+        deb=$(ls -t "$top/debs/${pkg}_"*.deb | head -n1)
     fi
-    dir=$cache/unpack/$pkg
+    dir=$top/unpack/$pkg
     # The stamp names the .deb the tree came from, so a new version re-unpacks.
     if [ "$(cat "$dir.stamp" 2>/dev/null)" != "$(basename "$deb")" ]; then
         rm -rf "$dir" && mkdir -p "$dir"
@@ -118,7 +201,12 @@ deb_fetch() {
 
 # The real image package behind the linux-image-cloud-amd64 metapackage.
 kpkg=${VM_KERNEL_PKG:-}
-if [ -z "$kpkg" ]; then
+if [ -z "$kpkg" ] && [ "$VM_RELEASE" != bookworm ]; then
+    rel_apt "$VM_RELEASE"
+    kpkg=$(apt-cache "${rel_apt_opts[@]}" depends linux-image-cloud-amd64 2>/dev/null |
+        awk '/Depends: linux-image-/ {print $2; exit}' || true)
+    [ -n "$kpkg" ] || gone "the mirror of $cache/$VM_RELEASE/apt/sources.list"
+elif [ -z "$kpkg" ]; then
     kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
         awk '/Depends: linux-image-/ {print $2; exit}' || true)
     if [ -z "$kpkg" ]; then
@@ -129,7 +217,11 @@ if [ -z "$kpkg" ]; then
 fi
 [ -n "$kpkg" ] || die "cannot resolve the package behind linux-image-cloud-amd64"
 
-kdir=$(deb_fetch "$kpkg")
+if [ "$VM_RELEASE" = bookworm ]; then
+    kdir=$(deb_fetch "$kpkg")
+else
+    kdir=$(deb_fetch -r "$VM_RELEASE" "$kpkg")
+fi
 # Two busyboxes: Debian's busybox-static is built with "prefer applets", so
 # its sh runs its own `ip` applet even when iproute2's ip is on PATH. The VM's
 # /bin/busybox (sh and all applets) is therefore Debian's dynamic `busybox`,
@@ -145,6 +237,17 @@ for dep in $(dpkg-deb -f "$(ls "$cache/debs/ipvsadm_"*.deb | head -n1)" Depends 
     tr ',' '\n' | sed 's/[(|].*//; s/ //g' | grep '^lib' | grep -v '^libc6$'); do
     ref_libdirs+=("$(deb_fetch "$dep")")
 done
+# trixie's own ipvsadm (1:1.31-5) with trixie's glibc, libnl and popt, at
+# /trixie in a trixie VM, for tests/diff/trixie/ (it cannot run on
+# bookworm's glibc, so it brings its own loader).
+trixie_dirs=()
+if [ "$VM_RELEASE" = trixie ]; then
+    trixie_dirs+=("$(deb_fetch -r trixie ipvsadm)")
+    for dep in libc6 $(dpkg-deb -f "$(ls "$cache/trixie/debs/ipvsadm_"*.deb | head -n1)" Depends |
+        tr ',' '\n' | sed 's/[(|].*//; s/ //g' | grep '^lib' | grep -v '^libc6$'); do
+        trixie_dirs+=("$(deb_fetch -r trixie "$dep")")
+    done
+fi
 etcsrc=/etc
 if [ ! -f /etc/services ] || [ ! -f /etc/protocols ]; then
     etcsrc=$(deb_fetch netbase)/etc
@@ -153,7 +256,12 @@ fi
 busybox=$bbdir/bin/busybox
 busybox_static=$bbsdir/bin/busybox
 [ -x "$busybox" ] && [ -x "$busybox_static" ] || die "no busybox in $bbdir or $bbsdir"
-kver=$(ls "$kdir/lib/modules" | head -n1)
+# Modules are under usr/lib/modules in trixie's image (merged /usr),
+# under lib/modules before; kbase is depmod's -b for either.
+kbase=$kdir
+[ -d "$kdir/lib/modules" ] || kbase=$kdir/usr
+[ -d "$kbase/lib/modules" ] || die "no lib/modules in $kdir"
+kver=$(ls "$kbase/lib/modules" | head -n1)
 vmlinuz=$kdir/boot/vmlinuz-$kver
 [ -f "$vmlinuz" ] || die "no kernel image in $kdir/boot"
 
@@ -197,11 +305,11 @@ hostbin_ip=$(command -v ip)
 hostbin_strace=$(command -v strace)
 base_key=$( {
     echo "$kpkg $(cat "$kdir.stamp") $(cat "$bbdir.stamp") $(cat "$bbsdir.stamp") $(cat "$refdir.stamp")"
-    for d in "${ref_libdirs[@]}"; do cat "$d.stamp"; done
+    for d in "${ref_libdirs[@]}" "${trixie_dirs[@]}"; do cat "$d.stamp"; done
     cat "$here/run.sh" "$here/init"
     sha256sum "$hostbin_ip" "$hostbin_strace" "$etcsrc/services" "$etcsrc/protocols" /lib64/ld-linux-x86-64.so.2
 } | sha256sum | cut -c1-16)
-base_cpio=$cache/base.cpio
+base_cpio=$rcache/base.cpio
 
 # The modules copied into the VM: networking (ip_vs, netfilter, bridge,
 # ipip, veth/dummy in drivers/net), crypto and lib (libcrc32c, crc32c), plus
@@ -209,7 +317,7 @@ base_cpio=$cache/base.cpio
 module_dirs="kernel/net kernel/lib kernel/crypto kernel/drivers/net kernel/arch/x86/crypto"
 
 build_base() {
-    local br=$cache/base.root m kmods="lib/modules/$kver"
+    local br=$rcache/base.root m kmods="lib/modules/$kver"
     log "building base initramfs (kernel $kver)"
     rm -rf "$br" && mkdir -p "$br"
     (cd "$br" && mkdir -p bin sbin usr/bin usr/sbin lib lib64 etc proc sys dev tmp run root \
@@ -228,22 +336,26 @@ build_base() {
 
     # Kernel modules. depmod over the complete unpacked tree once, to find the
     # dependency closure of the selected directories.
-    if [ ! -s "$kdir/$kmods/modules.dep" ]; then
-        "$busybox_static" depmod -b "$kdir" "$kver"
+    if [ ! -s "$kbase/$kmods/modules.dep" ]; then
+        "$busybox_static" depmod -b "$kbase" "$kver"
     fi
     mkdir -p "$br/$kmods"
-    cp "$kdir/$kmods"/modules.builtin* "$kdir/$kmods/modules.order" "$br/$kmods/"
+    cp "$kbase/$kmods"/modules.builtin* "$kbase/$kmods/modules.order" "$br/$kmods/"
     {
         for d in $module_dirs; do
-            [ -d "$kdir/$kmods/$d" ] && (cd "$kdir/$kmods" && find "$d" -name '*.ko*')
+            [ -d "$kbase/$kmods/$d" ] && (cd "$kbase/$kmods" && find "$d" -name '*.ko*')
         done
-    } >"$cache/modules.list"
+    } >"$rcache/modules.list"
     # add dependencies (modules.dep lines: "path: dep dep ...")
     awk 'NR==FNR { want[$0]=1; next }
          { sub(":", "", $1); if ($1 in want) for (i=1; i<=NF; i++) print $i }' \
-        "$cache/modules.list" "$kdir/$kmods/modules.dep" |
-        cat - "$cache/modules.list" | sort -u >"$cache/modules.all"
-    (cd "$kdir/$kmods" && cpio -pdm --quiet "$br/$kmods" <"$cache/modules.all")
+        "$rcache/modules.list" "$kbase/$kmods/modules.dep" |
+        cat - "$rcache/modules.list" | sort -u >"$rcache/modules.all"
+    (cd "$kbase/$kmods" && cpio -pdm --quiet "$br/$kmods" <"$rcache/modules.all")
+    # Compressed modules (trixie's .ko.xz) are inflated here, once: under TCG
+    # the guest would spend seconds on every load, and the result does not
+    # depend on busybox's modprobe having xz built in.
+    find "$br/$kmods" -name '*.ko.xz' -exec xz -d {} +
     "$busybox_static" depmod -b "$br" "$kver"
 
     # the reference ipvsadm, alone in its directory so argv[0] stays "ipvsadm"
@@ -251,6 +363,23 @@ build_base() {
     libpath=$(for d in "${ref_libdirs[@]}"; do
         find "$d" -name '*.so*' -printf '%h\n'; done | sort -u | paste -sd:)
     copy_bin "$br" "$refdir/sbin/ipvsadm" /ref/ipvsadm/ipvsadm "$libpath"
+
+    # trixie's ipvsadm: the binary, its libraries flat in /trixie/lib, and
+    # /trixie/ipvsadm/ipvsadm starting it through trixie's loader with argv[0]
+    # "ipvsadm", as a PATH lookup would
+    if [ ${#trixie_dirs[@]} -gt 0 ]; then
+        mkdir -p "$br/trixie/lib" "$br/trixie/sbin" "$br/trixie/ipvsadm"
+        for d in "${trixie_dirs[@]}"; do
+            find "$d" -regex '.*/x86_64-linux-gnu/[^/]*\.so[^/]*' -exec cp -L -t "$br/trixie/lib" {} +
+        done
+        cp "$(find "${trixie_dirs[0]}" -path '*/sbin/ipvsadm' | head -n1)" "$br/trixie/sbin/ipvsadm"
+        [ -x "$br/trixie/sbin/ipvsadm" ] && [ -f "$br/trixie/lib/ld-linux-x86-64.so.2" ] ||
+            die "trixie's ipvsadm or loader missing from ${trixie_dirs[*]}"
+        printf '%s\n' '#!/bin/sh' \
+            'exec /trixie/lib/ld-linux-x86-64.so.2 --library-path /trixie/lib --argv0 ipvsadm /trixie/sbin/ipvsadm "$@"' \
+            >"$br/trixie/ipvsadm/ipvsadm"
+        chmod 755 "$br/trixie/ipvsadm/ipvsadm"
+    fi
 
     # iproute2 (busybox's ip cannot do netns) and strace from the host
     rm -f "$br/sbin/ip" "$br/bin/ip" "$br/usr/bin/ip" "$br/usr/sbin/ip"
@@ -306,15 +435,16 @@ EOF
 if [ "$(cat "$base_cpio.key" 2>/dev/null)" != "$base_key" ] || [ ! -s "$base_cpio" ]; then
     build_base
 fi
+exec 9>&-
 
 # ----------------------------------------------------------- overlay initramfs
 # Rebuilt on every run: our binary, extra binaries, tests/, the command to run.
 if [ "${VM_BUILD:-1}" != 0 ]; then
     if command -v cargo >/dev/null 2>&1; then
         # output only on failure: warnings from a tree others are editing are noise here
-        if ! (cd "$root" && cargo build --release --quiet) >"$cache/cargo.log" 2>&1; then
-            tail -n 30 "$cache/cargo.log" >&2
-            log "warning: cargo build --release failed (full log: $cache/cargo.log);" \
+        if ! (cd "$root" && cargo build --release --quiet) >"$rcache/cargo.log" 2>&1; then
+            tail -n 30 "$rcache/cargo.log" >&2
+            log "warning: cargo build --release failed (full log: $rcache/cargo.log);" \
                 "using whatever target/release/ipvsadm exists"
         fi
     else
@@ -322,7 +452,7 @@ if [ "${VM_BUILD:-1}" != 0 ]; then
     fi
 fi
 
-ov=$cache/overlay.root
+ov=$rcache/overlay.root
 rm -rf "$ov" && mkdir -p "$ov/etc" "$ov/ours/ipvsadm" "$ov/bin-extra"
 ours=$root/target/release/ipvsadm
 if [ -x "$ours" ]; then
@@ -367,22 +497,22 @@ q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
     printf '\n'
     for name in $(compgen -e); do
         case " ${VM_PASS_ENV:-} " in *" $name "*) ;; *)
-            case $name in DIFF_*|OURS_DIR|REF_DIR|RUST_BACKTRACE|RUST_LOG) ;; *) continue ;; esac ;;
+            case $name in DIFF_*|OURS_DIR|REF_DIR|RUST_BACKTRACE|RUST_LOG|VM_RELEASE) ;; *) continue ;; esac ;;
         esac
         printf 'export %s=%s\n' "$name" "$(q "${!name}")"
     done
 } >"$ov/etc/vm-env"
-mkcpio "$ov" "$cache/overlay.cpio"
+mkcpio "$ov" "$rcache/overlay.cpio"
 # The kernel unpacks concatenated archives in order; later entries win.
-cat "$base_cpio" "$cache/overlay.cpio" >"$cache/initrd.cpio"
+cat "$base_cpio" "$rcache/overlay.cpio" >"$rcache/initrd.cpio"
 
 # --------------------------------------------------------------------- boot
 bios=()
 # qboot is a minimal firmware that boots a -kernel much faster than SeaBIOS.
 for f in ${VM_BIOS:-/usr/share/qemu/qboot.rom}; do [ -f "$f" ] && bios=(-bios "$f"); done
 
-bootlog=$cache/boot.log
-statusfile=$cache/status
+bootlog=$rcache/boot.log
+statusfile=$rcache/status
 rm -f "$statusfile"
 : >"$bootlog"
 
@@ -416,9 +546,14 @@ filter() {
     done
 }
 
-# One vCPU per host CPU (2..8): run-cases.sh runs that many workers.
-smp=${VM_SMP:-$(nproc)}
-[ "$smp" -lt 2 ] && smp=2
+# One vCPU per host CPU (2..8) unless VM_SMP says otherwise (1 suits two
+# VMs sharing a 2-core host).
+if [ -n "${VM_SMP:-}" ]; then
+    smp=$VM_SMP
+else
+    smp=$(nproc)
+    [ "$smp" -lt 2 ] && smp=2
+fi
 [ "$smp" -gt 8 ] && smp=8
 
 set +e
@@ -426,7 +561,7 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 \
     -machine pc,accel=tcg -cpu "${VM_CPU:-max}" -m "${VM_MEM:-1024}" -smp "$smp" \
     "${bios[@]}" -nodefaults -no-user-config -display none -serial stdio \
     -nic none -no-reboot \
-    -kernel "$vmlinuz" -initrd "$cache/initrd.cpio" \
+    -kernel "$vmlinuz" -initrd "$rcache/initrd.cpio" \
     -append "console=ttyS0 quiet loglevel=1 panic=-1 ${VM_APPEND:-}" \
     </dev/null 2>&1 | filter
 rcs=("${PIPESTATUS[@]}")

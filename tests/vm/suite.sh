@@ -10,7 +10,8 @@
 #     tests, tests/net/run.sh (namespaces, real HTTP through NAT, DR
 #     and TUN services, SIP Call-IDs in the connection table) and
 #     tests/apply/run.sh (`ipvsadm apply` converging random tables, undo);
-#     only when no case files are given
+#     only when no case files are given, and apply only on the default
+#     kernel (bookworm's)
 #  5. the library used by a program outside the workspace (tests/extern/,
 #     built by test.sh as /bin-extra/ipvs-extern; quick, so also with
 #     case files)
@@ -18,13 +19,28 @@
 #     time, ignored tests included (kernel tests are #[ignore] on the host);
 #     `non_root` then runs as user nobody, and `no_module` runs before
 #     step 2 with ip_vs made unloadable
+#  7. on trixie's kernel, trixie's own ipvsadm (1:1.31-5, /trixie/ipvsadm)
+#     against the reference: tests/diff/trixie/*.cases
 # Exits 1 if any step failed. Arguments, if any, replace the case files of
 # step 3 (paths relative to /tests), e.g. `run.sh vm/suite.sh diff/list.cases`.
+# Every step's elapsed time is listed at the end.
 cd /tests || exit 2
 . /tests/vm/lib.sh
 
 fail=0
-step() { printf '\n==== %s\n' "$*"; }
+times=
+t0=$(date +%s)
+suite_start=$t0
+step_name=
+# step NAME: end the running step (its time goes to the list), start NAME
+step() {
+    _now=$(date +%s)
+    [ -n "$step_name" ] && times="$times$(printf '%6ss  %s' $((_now - t0)) "$step_name")
+"
+    t0=$_now step_name=$*
+    [ -n "$step_name" ] && printf '\n==== %s\n' "$*"
+}
+printf 'kernel %s (%s)\n' "$(uname -r)" "${VM_RELEASE:-bookworm}"
 
 if [ -f diff/noipvs.cases ]; then
     step "differential cases without IPVS (diff/noipvs.cases)"
@@ -56,12 +72,13 @@ else
     done
 fi
 if [ -n "$files" ]; then
-    step "differential cases:$files"
+    step "differential cases ($(echo $files | wc -w) files)"
+    echo "files:$files"
     # shellcheck disable=SC2086 # word splitting wanted
     sh diff/run-cases.sh $files || fail=1
 fi
 
-# Our own subcommands: real-server and director preparation (issue 5).
+# Our own subcommands: real-server and director preparation.
 if [ $# -eq 0 ]; then
     step "realserver/director preparation (net/realserver.sh)"
     sh net/realserver.sh || fail=1
@@ -69,8 +86,12 @@ if [ $# -eq 0 ]; then
     sh net/netns.sh || fail=1
     step "traffic tests (net/run.sh)"
     sh net/run.sh || fail=1
-    step "ipvsadm apply (apply/run.sh, ${APPLY_PAIRS:-30} random table pairs)"
-    sh apply/run.sh "${APPLY_PAIRS:-30}" || fail=1
+    if [ "${VM_RELEASE:-bookworm}" = bookworm ]; then
+        step "ipvsadm apply (apply/run.sh, ${APPLY_PAIRS:-30} random table pairs)"
+        sh apply/run.sh "${APPLY_PAIRS:-30}" || fail=1
+    else
+        step "ipvsadm apply: skipped (its random pairs run on bookworm's kernel only)"
+    fi
 fi
 
 # Missing only when suite.sh was started without test.sh (run.sh alone).
@@ -89,5 +110,12 @@ for t in /bin-extra/kernel*; do
     IPVS_TEST_NONROOT=1 /tests/vm/bin/as_nobody "$t" --include-ignored --exact non_root || fail=1
 done
 
-step "suite: $([ $fail = 0 ] && echo PASSED || echo FAILED)"
+if [ -x /trixie/ipvsadm/ipvsadm ] && [ $# -eq 0 ]; then
+    step "trixie's ipvsadm 1:1.31-5 against the reference (diff/trixie/*.cases)"
+    OURS_DIR=/trixie/ipvsadm sh diff/run-cases.sh diff/trixie/*.cases || fail=1
+fi
+
+step
+printf '\nelapsed per step:\n%s%6ss  in all\n' "$times" $(($(date +%s) - suite_start))
+printf '\n==== suite on %s: %s\n' "$(uname -r)" "$([ $fail = 0 ] && echo PASSED || echo FAILED)"
 exit $fail

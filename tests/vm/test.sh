@@ -4,10 +4,18 @@
 # (tests/kernel*.rs, if any) and the program of tests/extern/, then boots
 # the VM and runs tests/vm/suite.sh in it. Extra arguments go to suite.sh
 # (case files to run instead of all).
+#   tests/vm/test.sh [--release bullseye|bookworm|trixie] [CASE-FILE...]
+# --release boots that Debian release's kernel (5.10, 6.1 the default,
+# 6.12; it sets VM_RELEASE for run.sh).
 # Needs root for apt-get (see run.sh); exits with the suite's status.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
+if [ "${1:-}" = --release ]; then
+    [ $# -ge 2 ] || { echo "usage: $0 [--release bullseye|bookworm|trixie] [CASE-FILE...]" >&2; exit 2; }
+    export VM_RELEASE=$2
+    shift 2
+fi
 
 cargo build --release
 
