@@ -38,6 +38,9 @@ pub use help::VERSION_LINE;
 pub use lexer::PoptReason;
 #[allow(unused_imports)]
 pub use table::option_table;
+// Lets the fuzz entry points keep name lookups off the network.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use lookup::OFFLINE;
 
 /// Longest token ipvsadm's restore reader takes in one piece; a longer
 /// one is read as several tokens.
