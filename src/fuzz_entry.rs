@@ -117,6 +117,11 @@ pub fn realserver_state(data: &[u8]) {
     let _ = plan::status_keys(&state, &[]);
 }
 
+/// Netlink datagrams into the framing under the transport: the walk over
+/// messages and the pipelined batch (the library's own entry point: that
+/// code is private to it).
+pub use ipvs::client::fuzz::netlink_frames;
+
 /// Argument lists of the views [`kernel_replies`] can run; the first
 /// input byte picks one. All numeric: the fuzzer's addresses must not
 /// become reverse lookups.
@@ -146,7 +151,7 @@ const CHANGES: &[&str] = &[
     "-A -t 10.0.0.1:80 -s rr",
     "-a -t 10.0.0.1:80 -r 192.168.0.1:80 -m -w 2",
     "-A -u [2001:db8::1]:53 -s sh -p 600",
-    "-a -u [2001:db8::1]:53 -r [2001:db8::10] -i --tun-type gue --tun-port 6080",
+    "-a -u [2001:db8::1]:53 -r [2001:db8::10]:53 -i --tun-type gue --tun-port 6080",
     "--start-daemon master --mcast-interface lo",
     "--set 900 120 300",
     "-D -t 10.0.0.1:80",

@@ -55,3 +55,8 @@ fn corpus_conn_table() {
 fn corpus_realserver_state() {
     replay("realserver_state", realserver_state);
 }
+
+#[test]
+fn corpus_netlink_frames() {
+    replay("netlink_frames", netlink_frames);
+}

@@ -2,7 +2,7 @@
 # Fuzzes for real: tests/fuzz/run.sh SECONDS [TARGET...] (all targets when
 # none is named). For each target, libFuzzer runs SECONDS from the checked-in
 # corpus (one job, one worker: the machine is shared), new finds are merged
-# into fuzz/corpus/TARGET and the whole is minimised again. Prints each
+# into fuzz/corpus/TARGET and the whole is minimised again (by edges). Prints each
 # target's executions, coverage and CPU time, adds the CPU time and
 # executions to fuzz/cpu.tsv and rewrites the table in doc/fuzzing.md
 # from it. A crash stops the script with the input in fuzz/artifacts/
@@ -42,17 +42,21 @@ for target in "${targets[@]}"; do
     work=$(mktemp -d)
     # New inputs go to $work/new; the checked-in corpus is only read.
     mkdir "$work/new"
+    bin=target/x86_64-unknown-linux-gnu/release/$target
+    mkdir -p "artifacts/$target"
     TIMEFORMAT='%U %S'
     status=0
-    # stderr of the target closed (-close_fd_mask=2): the program's error
-    # messages would fill the log; libFuzzer keeps its own output.
-    { time cargo +nightly fuzz run "$target" "$work/new" "$corpus" -- \
+    # The binary itself rather than `cargo fuzz run`, so that the time is
+    # the fuzzer's alone. stderr of the target closed (-close_fd_mask=2):
+    # the program's error messages would fill the log; libFuzzer keeps its
+    # own output.
+    { time "$bin" -artifact_prefix="artifacts/$target/" \
         -max_total_time="$seconds" -jobs=1 -workers=1 -close_fd_mask=2 \
         -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        >"$work/cargo.log" 2>&1; } 2>"$work/time" || status=$?
+        "$work/new" "$corpus" >"$work/run.log" 2>&1; } 2>"$work/time" || status=$?
     log=fuzz-0.log
     if [ "$status" -ne 0 ] || grep -q 'ERROR: libFuzzer\|panicked' "$log" 2>/dev/null; then
-        cat "$work/cargo.log" "$log" 2>/dev/null | tail -40 >&2
+        cat "$work/run.log" "$log" 2>/dev/null | tail -40 >&2
         echo "$target: libFuzzer stopped with a failure (input in fuzz/artifacts/$target/)" >&2
         exit 1
     fi
@@ -62,11 +66,15 @@ for target in "${targets[@]}"; do
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
     new=$(find "$work/new" -type f | wc -l)
     rm -f "$log"
-    # Merge the finds, then minimise the whole corpus in place.
+    # Merge the finds and minimise the whole into a fresh directory. Edges
+    # only (-use_counters=0): hit counts would keep thousands of inputs
+    # that differ in how often a loop ran, and the corpus is checked in.
     if [ "$new" -gt 0 ]; then
-        cp -n "$work/new"/* "$corpus"/
-        cargo +nightly fuzz cmin "$target" "$corpus" -- -close_fd_mask=2 \
-            >"$work/cmin.log" 2>&1 || { tail -20 "$work/cmin.log" >&2; exit 1; }
+        mkdir "$work/min"
+        "$bin" -merge=1 -use_counters=0 -close_fd_mask=2 "$work/min" "$corpus" "$work/new" \
+            >"$work/merge.log" 2>&1 || { tail -20 "$work/merge.log" >&2; exit 1; }
+        rm -rf "$corpus"
+        mv "$work/min" "$corpus"
     fi
     rm -rf "$work"
     files=$(find "$corpus" -type f | wc -l)

@@ -7,7 +7,8 @@ per input, named by its hash), from what the repository already holds:
 - the connection tables those cases write, for conn_table;
 - the kernel replies captured in crates/ipvs/src/wire/fixtures.rs, as
   scripts of kernel_replies (format: src/fuzz_entry.rs, `Script`);
-- the state records of src/realserver's tests, for realserver_state.
+- the state records of src/realserver's tests, for realserver_state;
+- acks, errors and dump messages framed by hand, for netlink_frames.
 
 tests/fuzz/run.sh minimises the result into fuzz/corpus; the corpus is
 checked in, so this only needs running when the sources of seeds grow.
@@ -140,6 +141,36 @@ def seed_kernel():
     put("kernel_replies", bytes([0]) + ok(f["INFO_REPLY"], f["INFO_REPLY"]))
 
 
+def nlmsg(kind, seq, payload):
+    m = struct.pack("<IHHII", 16 + len(payload), kind, 0, seq, 0) + payload
+    return m + b"\0" * (-len(m) % 4)
+
+
+def ack(seq, errno=0):
+    # NLMSG_ERROR: the code, then the request's header echoed.
+    return nlmsg(2, seq, struct.pack("<i", -errno) + struct.pack("<IHHII", 24, 0x1C, 5, seq, 0))
+
+
+def frames(requests, last_seq, datagrams, fail_send=0):
+    b = bytes([requests]) + struct.pack("<I", last_seq) + bytes([fail_send])
+    for d in datagrams:
+        b += struct.pack("<H", 0xFFFF) if d is None else struct.pack("<H", len(d)) + d
+    return b
+
+
+def seed_frames():
+    put("netlink_frames", frames(3, 0, [ack(1) + ack(2) + ack(3)]))
+    put("netlink_frames", frames(3, 0, [ack(1), ack(2, 17), ack(3)]))
+    # Numbers that wrap, a stale ack, a reply that is not an ack.
+    put("netlink_frames", frames(4, 0xFFFFFFFE, [ack(0xFFFFFFF0) + ack(0xFFFFFFFF), nlmsg(0x1C, 0, b"\1\1\0\0"), ack(0) + ack(1) + ack(2)]))
+    # An overflowed queue, then what was left.
+    put("netlink_frames", frames(5, 10, [ack(11), None, ack(13)]))
+    put("netlink_frames", frames(2, 0, [], fail_send=1))
+    # Dump replies and their end; a header whose length lies.
+    put("netlink_frames", frames(0, 0, [nlmsg(0x1C, 7, b"\4\1\0\0") + nlmsg(3, 7, b"\0\0\0\0")]))
+    put("netlink_frames", frames(1, 0, [struct.pack("<IHHII", 4096, 2, 0, 1, 0) + b"\xf3\xff\xff\xff"]))
+
+
 STATES = [
     "# ipvsadm realserver state 1\nsubject 10.0.0.1\nmethod dr\nlink lo was-up\n"
     "address lo 10.0.0.1/32 added\nsysctl net/ipv4/conf/all/arp_ignore 1 was 0\n"
@@ -161,5 +192,6 @@ def seed_states():
 seed_cases()
 seed_kernel()
 seed_states()
+seed_frames()
 for t in sorted(os.listdir(OUT)):
     print(t, len(os.listdir(os.path.join(OUT, t))))
