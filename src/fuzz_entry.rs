@@ -13,9 +13,11 @@
 
 use std::collections::VecDeque;
 use std::io;
+use std::sync::{Arc, Mutex};
 
-use ipvs::wire::Request;
-use ipvs::{Failure, Ipvs, Raw, Transport};
+use ipvs::model::{Family, ServiceKey, Stats};
+use ipvs::wire::{self, Request};
+use ipvs::{Change, Failure, Ipvs, Raw, Transport};
 
 use crate::cli::args;
 use crate::cli::command::Command;
@@ -53,15 +55,56 @@ pub fn restore_line(data: &[u8]) {
 /// message, the help text, the request a change would send.
 fn command_result(command: Result<Command, args::ParseError>) {
     match command {
-        Ok(Command::Change(change)) => {
-            let mut ipvs = Ipvs::with_transport(Box::new(Script::acking()));
-            let _ = ipvs.change(&change);
-        }
+        Ok(Command::Change(change)) => read_back(&change),
         Ok(command @ (Command::Help | Command::Version)) => {
             let _ = run::write_about(&command, b"ipvsadm", &mut io::sink());
         }
         Ok(_) => {}
         Err(err) => parse_error(&err),
+    }
+}
+
+/// Sends `change` to a kernel that takes it, and reads an added service or
+/// real server back out of the request as the kernel's reply about that
+/// object: what would be stored must be what was asked for.
+fn read_back(change: &Change) {
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let mut ipvs = Ipvs::with_transport(Box::new(Capture(Arc::clone(&sent))));
+    ipvs.change(change)
+        .expect("a kernel that takes every change");
+    let sent = sent.lock().expect("not poisoned");
+    let [req] = sent.as_slice() else {
+        panic!("{} requests for one change", sent.len());
+    };
+    match change {
+        Change::AddService(svc) => {
+            let back = wire::decode_service_reply(&req.encode()).expect("own request decodes");
+            assert_eq!(&back, svc, "service read back");
+        }
+        Change::AddDestination {
+            service,
+            destination,
+        } => {
+            let body = req.encode();
+            let back = wire::decode_dest_reply(&body, service.family(), wire::Counters::Read)
+                .expect("own request decodes");
+            assert_eq!(&back, destination, "real server read back");
+        }
+        _ => {}
+    }
+}
+
+/// A kernel that takes every change and keeps the requests.
+struct Capture(Arc<Mutex<Vec<Request>>>);
+
+impl Transport for Capture {
+    fn request(&mut self, req: &Request) -> Raw<Vec<Vec<u8>>> {
+        self.0.lock().expect("not poisoned").push(req.clone());
+        Ok(Vec::new())
+    }
+
+    fn dump(&mut self, req: &Request) -> Raw<Vec<Vec<u8>>> {
+        self.request(req)
     }
 }
 
@@ -203,22 +246,12 @@ pub struct Script {
     /// The script, consumed from the front (owned: a transport lives in a
     /// `Box<dyn Transport>`, which borrows nothing).
     rest: VecDeque<u8>,
-    ack_all: bool,
 }
 
 impl Script {
     pub fn new(script: &[u8]) -> Script {
         Script {
             rest: script.iter().copied().collect(),
-            ack_all: false,
-        }
-    }
-
-    /// A kernel that takes every change.
-    fn acking() -> Script {
-        Script {
-            rest: VecDeque::new(),
-            ack_all: true,
         }
     }
 
@@ -232,9 +265,6 @@ impl Script {
     }
 
     fn answer(&mut self) -> Raw<Vec<Vec<u8>>> {
-        if self.ack_all {
-            return Ok(Vec::new());
-        }
         let Some(tag) = self.byte() else {
             return Err(Failure::Kernel(libc::ENODATA));
         };
@@ -245,7 +275,9 @@ impl Script {
                 for _ in 0..count {
                     let low = self.byte().unwrap_or(0);
                     let high = self.byte().unwrap_or(0);
-                    bodies.push(self.take(usize::from(u16::from_le_bytes([low, high]))));
+                    let body = self.take(usize::from(u16::from_le_bytes([low, high])));
+                    reencode(&body);
+                    bodies.push(body);
                 }
                 Ok(bodies)
             }
@@ -255,6 +287,36 @@ impl Script {
                 self.byte().unwrap_or(0),
             )))),
         }
+    }
+}
+
+/// Whatever a reply decodes to (a service, a real server, a daemon) must
+/// encode into a request that decodes to the same value, counters aside
+/// (requests carry none): else an edit made from a listing would change
+/// what it did not mean to.
+fn reencode(body: &[u8]) {
+    if let Ok(svc) = wire::decode_service_reply(body) {
+        let back = wire::decode_service_reply(&Request::new_service(&svc).encode());
+        let mut want = svc;
+        want.stats = Stats::default();
+        assert_eq!(back.as_ref(), Ok(&want), "service re-encoded");
+    }
+    for family in [Family::Inet, Family::Inet6] {
+        if let Ok(dest) = wire::decode_dest_reply(body, family, wire::Counters::Read) {
+            let key = ServiceKey::Fwmark { mark: 1, family };
+            let again = Request::new_dest(&key, &dest).encode();
+            let back = wire::decode_dest_reply(&again, family, wire::Counters::Read);
+            let mut want = dest;
+            want.stats = Stats::default();
+            want.active_conns = 0;
+            want.inactive_conns = 0;
+            want.persist_conns = 0;
+            assert_eq!(back.as_ref(), Ok(&want), "real server re-encoded");
+        }
+    }
+    if let Ok(daemon) = wire::decode_daemon_reply(body) {
+        let back = wire::decode_daemon_reply(&Request::new_daemon(&daemon).encode());
+        assert_eq!(back.as_ref(), Ok(&daemon), "daemon re-encoded");
     }
 }
 
