@@ -113,15 +113,24 @@ fn parse_error(err: &args::ParseError) {
     let _ = err.exit_code();
 }
 
-/// `ipvsadm apply`'s input, rules or JSON, then the plan from an empty
-/// table to it and from it to itself (which must be empty: the input
-/// already is the table).
+/// `ipvsadm apply`'s input, rules or JSON: every service and real server
+/// read must be sent as read (see [`read_back`]), and the plan from the
+/// table to itself must be empty (the input already is the table).
 pub fn apply_input(data: &[u8]) {
     use ipvs::apply::{PlanOptions, Table, plan};
     args::OFFLINE.set(true);
     let Ok(wanted) = crate::cli::apply::input::read(data, "ipvsadm") else {
         return;
     };
+    for entry in &wanted.table.entries {
+        read_back(&Change::AddService(entry.service.clone()));
+        for d in &entry.destinations {
+            read_back(&Change::AddDestination {
+                service: entry.service.key,
+                destination: d.clone(),
+            });
+        }
+    }
     let options = PlanOptions::new(false, false);
     let _ = plan(&Table::default(), &wanted.table, options);
     let same = plan(&wanted.table, &wanted.table, options);
