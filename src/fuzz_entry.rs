@@ -5,8 +5,11 @@
 //! so that a defect once found stays fixed without a fuzzer installed.
 //!
 //! The promise checked is the program's own: no input makes it panic,
-//! hang or grow without bound. Where a cheap invariant exists (a state
-//! record reads back as it was written) it is asserted too.
+//! hang or grow without bound. Where a cheap invariant exists it is
+//! asserted too: what a command or an `apply` file adds reads back from
+//! its own request, what the kernel reports re-encodes to itself, a state
+//! record reads back as it was written, a table planned against itself
+//! needs no change.
 //!
 //! Name lookups are switched off ([`OFFLINE`](crate::cli::args::OFFLINE)):
 //! a fuzzer's words must not become DNS queries.
@@ -64,8 +67,8 @@ fn command_result(command: Result<Command, args::ParseError>) {
     }
 }
 
-/// Sends `change` to a kernel that takes it, and reads an added service or
-/// real server back out of the request as the kernel's reply about that
+/// Sends `change` to a kernel that takes it, and reads an added service,
+/// real server or sync daemon back out of the request as the kernel's reply about that
 /// object: what would be stored must be what was asked for.
 fn read_back(change: &Change) {
     let sent = Arc::new(Mutex::new(Vec::new()));
@@ -89,6 +92,10 @@ fn read_back(change: &Change) {
             let back = wire::decode_dest_reply(&body, service.family(), wire::Counters::Read)
                 .expect("own request decodes");
             assert_eq!(&back, destination, "real server read back");
+        }
+        Change::StartDaemon(daemon) => {
+            let back = wire::decode_daemon_reply(&req.encode()).expect("own request decodes");
+            assert_eq!(&back, daemon, "daemon read back");
         }
         _ => {}
     }
