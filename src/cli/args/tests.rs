@@ -1526,7 +1526,7 @@ fn restore_words_are_bytes() {
 fn a_restore_word_ends_at_a_nul() {
     // ipvsadm copies each word as a C string: the rest of it is lost, in
     // every field alike, and an `ipvsadm` before the NUL is dropped too.
-    let words = restore_line_args(b"ipvsadm\0x -A -f 1 -s rr\x01\0\0m -p 6\00");
+    let words = restore_line_args(b"ipvsadm\0x -A -f 1 -s rr\x01\0\0m -p 6\x000");
     assert_eq!(
         words,
         [&b"-A"[..], b"-f", b"1", b"-s", b"rr\x01", b"-p", b"6"]
