@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Fuzzes for real: tests/fuzz/run.sh SECONDS [TARGET...] (all targets when
 # none is named). For each target, libFuzzer runs SECONDS from the checked-in
-# corpus (one job, one worker: the machine is shared), new finds are merged
-# into fuzz/corpus/TARGET and the whole is minimised again (by edges). Prints each
-# target's executions, coverage and CPU time, adds the CPU time and
-# executions to fuzz/cpu.tsv and rewrites the table in doc/fuzzing.md
-# from it. A crash stops the script with the input in fuzz/artifacts/
+# corpus (one job, one worker: the machine is shared), new finds are
+# merged into fuzz/corpus/TARGET and the whole is minimised again (by
+# edges). Prints each target's executions, coverage and CPU time, adds the
+# CPU time and executions to fuzz/cpu.tsv and rewrites the table in
+# doc/fuzzing.md from it. A crash stops the script with the input in fuzz/artifacts/
 # (replay: cargo +nightly fuzz run TARGET FILE, in fuzz/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

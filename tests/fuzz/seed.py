@@ -10,8 +10,9 @@ per input, named by its hash), from what the repository already holds:
 - the state records of src/realserver's tests, for realserver_state;
 - acks, errors and dump messages framed by hand, for netlink_frames.
 
-tests/fuzz/run.sh minimises the result into fuzz/corpus; the corpus is
-checked in, so this only needs running when the sources of seeds grow.
+Copy them into fuzz/corpus/<target>/ and the next tests/fuzz/run.sh
+minimises them with the rest. The corpus is checked in, so this only
+needs running when the sources of seeds grow.
 Only `printf` commands of the cases are run (by bash), never ipvsadm.
 """
 
