@@ -6,4 +6,7 @@
 //! the process's arguments to [`cli::main`].
 
 pub mod cli;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzz_entry;
 pub mod realserver;

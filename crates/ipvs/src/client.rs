@@ -11,6 +11,9 @@
 //! many requests per `sendmsg` and matches their acks the same way.
 
 mod batch;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod fuzz;
 mod socket;
 
 pub use batch::{Limits, ack_cost};

@@ -311,12 +311,30 @@ fn service_of(js: &JService) -> Result<Service, String> {
     if js.scheduler.is_empty() {
         return Err("empty scheduler".into());
     }
+    kernel_name("scheduler", &js.scheduler)?;
     svc.scheduler = js.scheduler.clone();
     svc.flags = ServiceFlags::from_bits_retain(js.flags & !ServiceFlags::KERNEL_HASHED);
     svc.timeout = js.timeout;
     svc.netmask = netmask_of(family, js)?;
     svc.pe_name = js.pe.clone().filter(|pe| !pe.is_empty());
+    if let Some(pe) = &svc.pe_name {
+        kernel_name("persistence engine", pe)?;
+    }
     Ok(svc)
+}
+
+/// A name the kernel can store as given: it keeps at most 15 bytes and
+/// reads up to the first NUL, so anything else would be applied as
+/// another name (and found different on every run). Rule lines cannot
+/// hold such names: their parser cuts them as ipvsadm does.
+fn kernel_name(what: &str, name: &str) -> Result<(), String> {
+    if name.contains('\0') {
+        return Err(format!("{what} name {name:?} contains a NUL byte"));
+    }
+    if name.len() > 15 {
+        return Err(format!("{what} name {name:?} is longer than 15 bytes"));
+    }
+    Ok(())
 }
 
 fn netmask_of(family: Family, js: &JService) -> Result<Netmask, String> {
@@ -471,6 +489,28 @@ mod tests {
         );
         assert_eq!(err("hello\n"), (Some(1), "not an -A or -a line".into()));
         assert_eq!(err("").0, None);
+    }
+
+    #[test]
+    fn document_names_the_kernel_would_store_otherwise_are_refused() {
+        let doc = |sched: &str, pe: &str| {
+            format!(
+                r#"{{"version":1,"services":[{{"family":"inet","protocol":"tcp",
+                "address":"10.0.0.1","port":80,"scheduler":"{sched}","flags":0,
+                "pe":"{pe}"}}]}}"#
+            )
+        };
+        for (sched, pe) in [
+            ("rr\\u0000x", ""),
+            ("a-scheduler-of-16", ""),
+            ("rr", "s\\u0000ip"),
+            ("rr", "a-persistence-engine"),
+        ] {
+            let err = read(doc(sched, pe).as_bytes(), "ipvsadm").unwrap_err();
+            assert!(err.message.starts_with("services[0]: "), "{err:?}");
+        }
+        let w = read(doc("fifteen-bytes-x", "sip").as_bytes(), "ipvsadm").unwrap();
+        assert_eq!(w.table.entries[0].service.scheduler, "fifteen-bytes-x");
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! to do), 1 refused and fully undone, 2 bad usage or input, 3 (`--dry-run`)
 //! something would change, 4 an undo step failed too.
 
-mod input;
+// Crate-visible for the fuzz entry points, which read hostile input with it.
+pub(crate) mod input;
 mod show;
 
 use std::io::{self, IsTerminal, Read, Write};

@@ -38,6 +38,9 @@ pub use help::VERSION_LINE;
 pub use lexer::PoptReason;
 #[allow(unused_imports)]
 pub use table::option_table;
+// Lets the fuzz entry points keep name lookups off the network.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use lookup::OFFLINE;
 
 /// Longest token ipvsadm's restore reader takes in one piece; a longer
 /// one is read as several tokens.
@@ -47,6 +50,9 @@ const RESTORE_TOKEN_MAX: usize = 4096;
 /// them: split on space, tab, CR and LF, every word exactly `ipvsadm`
 /// dropped. No quoting and no comments. Bytes, as read: the line is never
 /// decoded, so a word that is not UTF-8 is quoted in messages as it was.
+/// A word ends at a NUL byte: ipvsadm keeps each word as a C string, so
+/// what follows a NUL never reaches its parser (and a word that starts
+/// with one is an empty argument).
 pub fn restore_line_args(line: &[u8]) -> Vec<&[u8]> {
     // Borrowed from the line: a `String` per word was a third of the
     // allocations of a restore line.
@@ -54,6 +60,7 @@ pub fn restore_line_args(line: &[u8]) -> Vec<&[u8]> {
     let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
     for word in line.split(blank).filter(|w| !w.is_empty()) {
         for piece in word.chunks(RESTORE_TOKEN_MAX) {
+            let piece = piece.split(|&b| b == 0).next().unwrap_or_default();
             if piece != b"ipvsadm" {
                 words.push(piece);
             }

@@ -1537,3 +1537,22 @@ fn restore_words_are_bytes() {
     expected.extend_from_slice(words[0]);
     assert_eq!(e.message(), expected);
 }
+
+#[test]
+fn a_restore_word_ends_at_a_nul() {
+    // ipvsadm copies each word as a C string: the rest of it is lost, in
+    // every field alike, and an `ipvsadm` before the NUL is dropped too.
+    let words = restore_line_args(b"ipvsadm\0x -A -f 1 -s rr\x01\0\0m -p 6\x000");
+    assert_eq!(
+        words,
+        [&b"-A"[..], b"-f", b"1", b"-s", b"rr\x01", b"-p", b"6"]
+    );
+    let s = service(parse(b"ipvsadm", &words).unwrap());
+    assert_eq!((s.scheduler.as_str(), s.timeout), ("rr\u{1}", 6));
+    // A word that starts with NUL is an empty argument, not no argument.
+    assert_eq!(restore_line_args(b"-L \0abc"), [&b"-L"[..], b""]);
+    // Each 4096-byte piece of a long word is a C string of its own.
+    let mut line = vec![b'x'; 4096];
+    line.extend_from_slice(b"y\0z");
+    assert_eq!(restore_line_args(&line), [&line[..4096], b"y"]);
+}

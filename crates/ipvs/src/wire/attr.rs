@@ -25,6 +25,9 @@ pub const NLA_F_NESTED: u16 = 0x8000;
 pub const NLA_F_NET_BYTEORDER: u16 = 0x4000;
 const NLA_TYPE_MASK: u16 = !(NLA_F_NESTED | NLA_F_NET_BYTEORDER);
 const NLA_HDRLEN: usize = 4;
+/// The most text [`AttrWriter::cstr`] writes. IPVS names (scheduler,
+/// persistence engine, interface) are at most 15 bytes.
+const CSTR_MAX: usize = 255;
 
 fn align4(n: usize) -> usize {
     (n + 3) & !3
@@ -123,9 +126,15 @@ impl AttrWriter {
         self.fixed(kind, v.to_ne_bytes())
     }
 
-    /// A C string: the text and a terminating NUL.
+    /// A C string: the text and a terminating NUL. Text beyond
+    /// `CSTR_MAX` (255) bytes is left out: still longer than any name the
+    /// kernel takes (it refuses it as it would the whole), but within the
+    /// 16-bit lengths of the attribute and its nest. Past those, the
+    /// lengths would be wrong and the kernel would read the rest of the
+    /// text as attributes of their own.
     pub fn cstr(&mut self, kind: impl Into<u16>, s: &str) -> &mut Self {
-        self.parts(kind.into(), &[s.as_bytes(), &[0]])
+        let text = &s.as_bytes()[..s.len().min(CSTR_MAX)];
+        self.parts(kind.into(), &[text, &[0]])
     }
 
     /// A `union nf_inet_addr`: always 16 bytes, IPv4 in the first four.

@@ -189,7 +189,7 @@ mod tests {
     use std::net::{IpAddr, Ipv4Addr};
 
     use super::*;
-    use crate::model::{DaemonState, Protocol};
+    use crate::model::{DaemonState, Family, Protocol, Service};
     use crate::wire::attr::attrs;
 
     fn key() -> ServiceKey {
@@ -281,5 +281,25 @@ mod tests {
         assert_eq!(inner[0].u32().unwrap(), 2);
         assert_eq!(inner[1].cstr().unwrap(), "");
         assert_eq!(inner[2].u32().unwrap(), 3);
+    }
+
+    #[test]
+    fn a_name_too_long_for_netlink_keeps_the_request_well_formed() {
+        // Attribute lengths are 16 bits: a longer name must not corrupt
+        // the lengths of its attribute and of the service nest, or the
+        // kernel would read the name's tail as attributes of their own.
+        let mut svc = Service::new(ServiceKey::Fwmark {
+            mark: 1,
+            family: Family::Inet,
+        });
+        svc.scheduler = "x".repeat(70_000);
+        svc.pe_name = Some("sip".into());
+        let body = Request::new_service(&svc).encode();
+        let back = decode_service_reply(&body).expect("well-formed");
+        assert_eq!(back.key, svc.key);
+        assert_eq!(back.pe_name.as_deref(), Some("sip"));
+        // Still far longer than any name the kernel takes, which refuses
+        // it as it refuses the whole name.
+        assert_eq!(back.scheduler, "x".repeat(255));
     }
 }
