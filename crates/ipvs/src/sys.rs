@@ -99,7 +99,8 @@ pub(crate) fn recvmmsg(
             fd.as_raw_fd(),
             hdrs.as_mut_ptr(),
             hdrs.len() as libc::c_uint,
-            flags,
+            // glibc declares the flags `int`, musl `unsigned int`.
+            flags as _,
             std::ptr::null_mut(),
         )
     })? as usize;
