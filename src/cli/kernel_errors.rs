@@ -100,21 +100,8 @@ pub fn message(op: Op, errno: i32) -> String {
     }
 }
 
-/// glibc's own text for an errno (what C's `strerror` prints).
-pub(crate) fn strerror(errno: i32) -> String {
-    // SAFETY: strerror returns a pointer to a NUL-terminated string that
-    // stays valid until the next strerror call on this thread; we copy it
-    // at once.
-    unsafe {
-        let text = libc::strerror(errno);
-        if text.is_null() {
-            return format!("Unknown error {errno}");
-        }
-        std::ffi::CStr::from_ptr(text)
-            .to_string_lossy()
-            .into_owned()
-    }
-}
+/// The C library's own text for an errno (what C's `strerror` prints).
+pub(crate) use crate::sys::strerror;
 
 #[cfg(test)]
 mod tests {

@@ -11,9 +11,7 @@
 //! before IPVS is opened, and a failure there is reported like a failed
 //! start-up (status 2) before any complaint about the rest of the line.
 
-use std::ffi::OsString;
 use std::io::{self, Write};
-use std::os::unix::ffi::OsStrExt;
 
 use super::args;
 use super::command::Command;
@@ -25,13 +23,11 @@ use super::run::{self, Outcome};
 /// The arguments stay bytes, as the kernel hands them over: ipvsadm never
 /// decodes them, and a message that quotes one (`unexpected argument
 /// ...`) shows what was typed, whatever its encoding.
-pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {
-    let argv: Vec<OsString> = argv.into_iter().collect();
-    let (argv0, args): (&[u8], _) = match argv.split_first() {
-        Some((argv0, args)) => (argv0.as_bytes(), args),
-        None => (b"ipvsadm", &[][..]),
+pub fn main(argv: &[&[u8]]) -> i32 {
+    let (argv0, words): (&[u8], &[&[u8]]) = match argv.split_first() {
+        Some((argv0, args)) => (argv0, args),
+        None => (b"ipvsadm", &[]),
     };
-    let words: Vec<&[u8]> = args.iter().map(|arg| arg.as_bytes()).collect();
     // Our own subcommands, chosen by an exact first word. In ipvsadm 1.31
     // a leading non-option word is only ever a leftover: every such
     // command line fails (tryhelp or "unexpected argument"), except that
@@ -41,14 +37,14 @@ pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {
     // printed ipvsadm's general help and now print the subcommand's. A
     // leading `--netns NAME` (an error in 1.31) may come before the word,
     // as with `ip -n NAME`.
-    if let Some((word, rest)) = super::realserver::subcommand_of(&words) {
+    if let Some((word, rest)) = super::realserver::subcommand_of(words) {
         let argv0 = String::from_utf8_lossy(argv0);
         if word == "apply" {
             return super::apply::main(&argv0, &rest);
         }
         return super::realserver::main(&argv0, word, &rest);
     }
-    ipvsadm_main(argv0, &words)
+    ipvsadm_main(argv0, words)
 }
 
 fn ipvsadm_main(argv0: &[u8], args: &[&[u8]]) -> i32 {

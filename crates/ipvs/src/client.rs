@@ -247,8 +247,11 @@ enum Line {
 /// `skb_shared_info` kept at the end of each buffer, so reads of this
 /// size never cut a dump message.
 fn page_slot() -> usize {
-    // SAFETY: sysconf has no preconditions.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    use nix::unistd::{SysconfVar, sysconf};
+    let page = sysconf(SysconfVar::PAGE_SIZE)
+        .ok()
+        .flatten()
+        .unwrap_or(4096);
     usize::try_from(page).unwrap_or(4096).clamp(4096, 8192)
 }
 

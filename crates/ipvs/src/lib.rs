@@ -170,6 +170,9 @@ mod change;
 pub mod client;
 pub mod model;
 pub mod netns;
+// The crate's system calls; `unsafe` is denied everywhere else (Cargo.toml).
+#[allow(unsafe_code)]
+mod sys;
 #[cfg(feature = "internals")]
 pub mod wire;
 #[cfg(not(feature = "internals"))]

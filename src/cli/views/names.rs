@@ -8,12 +8,13 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::ffi::{CStr, c_char, c_int};
+use std::ffi::CStr;
 use std::net::{IpAddr, Ipv6Addr};
 
 use ipvs::model::Protocol;
 
 use super::text;
+use crate::sys;
 
 /// ipvsadm formats into a 60-byte buffer: at most 59 bytes survive.
 pub const NAME_MAX: usize = 59;
@@ -75,102 +76,6 @@ impl Resolver for SystemResolver {
             .entry((port, protocol.raw()))
             .or_insert_with(|| sys::service_name(port, proto))
             .clone()
-    }
-}
-
-/// Calls into glibc. The only `unsafe` of the views.
-mod sys {
-    use super::*;
-    use std::mem::{MaybeUninit, size_of};
-
-    #[repr(C)]
-    struct Servent {
-        s_name: *mut c_char,
-        s_aliases: *mut *mut c_char,
-        s_port: c_int,
-        s_proto: *mut c_char,
-    }
-
-    unsafe extern "C" {
-        // glibc; not exported by the `libc` crate.
-        fn getservbyport_r(
-            port: c_int,
-            proto: *const c_char,
-            result_buf: *mut Servent,
-            buf: *mut c_char,
-            buflen: libc::size_t,
-            result: *mut *mut Servent,
-        ) -> c_int;
-    }
-
-    pub(super) fn host_name(addr: IpAddr) -> Option<String> {
-        let mut storage: libc::sockaddr_storage = unsafe { MaybeUninit::zeroed().assume_init() };
-        let len = match addr {
-            IpAddr::V4(a) => {
-                let sin = &mut storage as *mut _ as *mut libc::sockaddr_in;
-                // SAFETY: sockaddr_storage is large and aligned enough for sockaddr_in.
-                unsafe {
-                    (*sin).sin_family = libc::AF_INET as libc::sa_family_t;
-                    (*sin).sin_addr.s_addr = u32::from(a).to_be();
-                }
-                size_of::<libc::sockaddr_in>()
-            }
-            IpAddr::V6(a) => {
-                let sin6 = &mut storage as *mut _ as *mut libc::sockaddr_in6;
-                // SAFETY: as above, for sockaddr_in6.
-                unsafe {
-                    (*sin6).sin6_family = libc::AF_INET6 as libc::sa_family_t;
-                    (*sin6).sin6_addr.s6_addr = a.octets();
-                }
-                size_of::<libc::sockaddr_in6>()
-            }
-        };
-        let mut host = [0 as c_char; libc::NI_MAXHOST as usize];
-        // SAFETY: valid sockaddr of `len` bytes, host buffer of the given size,
-        // no service buffer.
-        let rc = unsafe {
-            libc::getnameinfo(
-                &storage as *const _ as *const libc::sockaddr,
-                len as libc::socklen_t,
-                host.as_mut_ptr(),
-                host.len() as libc::socklen_t,
-                std::ptr::null_mut(),
-                0,
-                libc::NI_NAMEREQD,
-            )
-        };
-        if rc != 0 {
-            return None;
-        }
-        // SAFETY: getnameinfo NUL-terminates on success.
-        let name = unsafe { CStr::from_ptr(host.as_ptr()) };
-        Some(name.to_string_lossy().into_owned())
-    }
-
-    pub(super) fn service_name(port: u16, proto: &CStr) -> Option<String> {
-        let mut ent = MaybeUninit::<Servent>::uninit();
-        let mut result: *mut Servent = std::ptr::null_mut();
-        let mut buf = vec![0 as c_char; 4096];
-        // SAFETY: all pointers are valid for the sizes given; on success
-        // `result` points at `ent`, whose strings live in `buf`.
-        unsafe {
-            let rc = getservbyport_r(
-                c_int::from(port.to_be()),
-                proto.as_ptr(),
-                ent.as_mut_ptr(),
-                buf.as_mut_ptr(),
-                buf.len(),
-                &mut result,
-            );
-            if rc != 0 || result.is_null() || (*result).s_name.is_null() {
-                return None;
-            }
-            Some(
-                CStr::from_ptr((*result).s_name)
-                    .to_string_lossy()
-                    .into_owned(),
-            )
-        }
     }
 }
 
@@ -361,31 +266,6 @@ mod tests {
         }
     }
 
-    unsafe extern "C" {
-        fn inet_ntop(
-            af: c_int,
-            src: *const std::ffi::c_void,
-            dst: *mut c_char,
-            size: libc::socklen_t,
-        ) -> *const c_char;
-    }
-
-    fn glibc_ntop6(a: Ipv6Addr) -> String {
-        let octets = a.octets();
-        let mut buf = [0 as c_char; 64];
-        // SAFETY: 16-byte source, 64-byte destination.
-        unsafe {
-            let p = inet_ntop(
-                libc::AF_INET6,
-                octets.as_ptr().cast(),
-                buf.as_mut_ptr(),
-                buf.len() as libc::socklen_t,
-            );
-            assert!(!p.is_null());
-            CStr::from_ptr(p).to_str().unwrap().to_string()
-        }
-    }
-
     #[test]
     fn ipv6_text_matches_the_running_glibc() {
         // Zero-heavy addresses: each group is 0, 1, 0xffff or a value.
@@ -404,7 +284,7 @@ mod tests {
                 };
             }
             let a = Ipv6Addr::from(w);
-            assert_eq!(ntop6(a), glibc_ntop6(a), "for {w:x?}");
+            assert_eq!(ntop6(a), sys::inet_ntop6(a), "for {w:x?}");
         }
     }
 

@@ -156,6 +156,7 @@ fn apply_permutation<T>(list: &mut [T], mut order: Vec<usize>) {
 mod tests {
     use super::*;
     use crate::cli::views::fixtures::{self, dest, tcp};
+    use crate::sys::KeyId as Item;
     use ipvs::model::{Family, Protocol};
     use pretty_assertions::assert_eq;
 
@@ -285,27 +286,13 @@ mod tests {
         );
     }
 
-    #[repr(C)]
-    #[derive(Debug, Clone, Copy, PartialEq)]
-    struct Item {
-        key: u32,
-        id: u32,
-    }
-
-    extern "C" fn c_cmp(a: *const libc::c_void, b: *const libc::c_void) -> libc::c_int {
-        // SAFETY: qsort hands us pointers into the Item array.
-        let (a, b) = unsafe { (&*(a as *const Item), &*(b as *const Item)) };
-        wrapping_diff(a.key, b.key)
-    }
-
     /// Differential check against the running glibc's `qsort`, on keys
     /// chosen so that wrapping comparisons form cycles. Only meaningful on
     /// glibc 2.36 (2.37 replaced the merge sort), so skipped elsewhere.
     #[test]
     fn merge_sort_matches_glibc_2_36_qsort() {
-        // SAFETY: returns a static NUL-terminated string.
-        let version = unsafe { std::ffi::CStr::from_ptr(libc::gnu_get_libc_version()) };
-        if version.to_bytes() != b"2.36" {
+        let version = crate::sys::glibc_version();
+        if version.as_deref() != Some("2.36") {
             eprintln!("skipped: glibc {version:?}");
             return;
         }
@@ -337,15 +324,7 @@ mod tests {
                 .collect();
             let mut ours = items.clone();
             merge_sort_by(&mut ours, |a, b| wrapping_diff(a.key, b.key));
-            // SAFETY: a valid array of `n` Items and a matching comparator.
-            unsafe {
-                libc::qsort(
-                    items.as_mut_ptr().cast(),
-                    items.len(),
-                    std::mem::size_of::<Item>(),
-                    Some(c_cmp),
-                );
-            }
+            crate::sys::qsort_by_wrapping_key(&mut items);
             assert_eq!(ours, items);
         }
     }

@@ -9,8 +9,9 @@
 //! here is tiny (a 16-byte header, an errno) and checked on every read.
 
 use std::io;
-use std::mem;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
+
+use crate::sys;
 
 /// `sizeof(struct nlmsghdr)`.
 pub const HDR_LEN: usize = 16;
@@ -135,30 +136,12 @@ pub struct Socket {
 /// reader's buffer, up to 32 KiB, so a 32 KiB slot takes the largest.
 pub const DUMP_SLOT: usize = 32 * 1024;
 
-fn cvt(ret: libc::c_int) -> io::Result<libc::c_int> {
-    if ret < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(ret)
-    }
-}
-
 impl Socket {
     /// `socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC)`. No `bind`: the
     /// kernel binds an unused socket on its first send.
     pub fn open() -> io::Result<Socket> {
-        // SAFETY: plain system call; the descriptor is owned from here on.
-        let fd = cvt(unsafe {
-            libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-                libc::NETLINK_GENERIC,
-            )
-        })?;
-        // SAFETY: `fd` is a fresh descriptor nobody else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         Ok(Socket {
-            fd,
+            fd: sys::netlink_generic_socket()?,
             rx: Vec::new(),
             lens: Vec::new(),
         })
@@ -167,27 +150,10 @@ impl Socket {
     /// Sends `buf` (one or more framed messages) to the kernel in one
     /// datagram.
     pub fn send(&self, buf: &[u8]) -> io::Result<()> {
-        // SAFETY: zeroed sockaddr_nl is valid; nl_pid 0 is the kernel.
-        let mut addr: libc::sockaddr_nl = unsafe { mem::zeroed() };
-        addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
         loop {
-            // SAFETY: `buf` and `addr` outlive the call; lengths are theirs.
-            let n = unsafe {
-                libc::sendto(
-                    self.fd.as_raw_fd(),
-                    buf.as_ptr().cast(),
-                    buf.len(),
-                    0,
-                    (&addr as *const libc::sockaddr_nl).cast(),
-                    mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
-                )
-            };
-            if n >= 0 {
-                return Ok(());
-            }
-            let err = io::Error::last_os_error();
-            if err.kind() != io::ErrorKind::Interrupted {
-                return Err(err);
+            match sys::send_to_kernel(self.fd.as_fd(), buf) {
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                result => return result,
             }
         }
     }
@@ -203,55 +169,19 @@ impl Socket {
             // sizes) rather than `resize`, which would write every byte.
             self.rx = vec![0; slot * slots];
         }
-        let base = self.rx.as_mut_ptr();
-        let mut iovs: Vec<libc::iovec> = (0..slots)
-            .map(|i| libc::iovec {
-                // SAFETY: every slot lies inside `rx`, sized just above.
-                iov_base: unsafe { base.add(i * slot) }.cast(),
-                iov_len: slot,
-            })
-            .collect();
-        let mut hdrs: Vec<libc::mmsghdr> = iovs
-            .iter_mut()
-            .map(|iov| {
-                // SAFETY: an all-zero msghdr is a valid empty one.
-                let mut h: libc::mmsghdr = unsafe { mem::zeroed() };
-                h.msg_hdr.msg_iov = iov;
-                h.msg_hdr.msg_iovlen = 1;
-                h
-            })
-            .collect();
         let flags = libc::MSG_WAITFORONE | if nonblock { libc::MSG_DONTWAIT } else { 0 };
-        let n = loop {
-            // SAFETY: `hdrs` points at `iovs`, which point into `rx`; all
-            // live until the call returns.
-            let n = unsafe {
-                libc::recvmmsg(
-                    self.fd.as_raw_fd(),
-                    hdrs.as_mut_ptr(),
-                    slots as libc::c_uint,
-                    flags,
-                    std::ptr::null_mut(),
-                )
-            };
-            if n >= 0 {
-                break n as usize;
-            }
-            let err = io::Error::last_os_error();
-            if err.kind() != io::ErrorKind::Interrupted {
-                return Err(err);
+        let cut = loop {
+            let buf = &mut self.rx[..slot * slots];
+            match sys::recvmmsg(self.fd.as_fd(), buf, slot, flags, &mut self.lens) {
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                result => break result?,
             }
         };
-        self.lens.clear();
-        self.lens
-            .extend(hdrs[..n].iter().map(|h| (h.msg_len as usize).min(slot)));
         Ok(Received {
             buf: &self.rx,
             slot,
             lens: &self.lens,
-            cut: hdrs[..n]
-                .iter()
-                .any(|h| h.msg_hdr.msg_flags & libc::MSG_TRUNC != 0),
+            cut,
         })
     }
 
@@ -266,10 +196,11 @@ impl Socket {
             (libc::SO_SNDBUFFORCE, libc::SO_SNDBUF)
         };
         let val = want.min(i32::MAX as usize / 2) as libc::c_int;
-        if self.set_int(libc::SOL_SOCKET, force, val).is_err() {
-            let _ = self.set_int(libc::SOL_SOCKET, plain, val);
+        let fd = self.fd.as_fd();
+        if sys::set_int_option(fd, libc::SOL_SOCKET, force, val).is_err() {
+            let _ = sys::set_int_option(fd, libc::SOL_SOCKET, plain, val);
         }
-        self.get_int(libc::SOL_SOCKET, plain)
+        sys::int_option(fd, libc::SOL_SOCKET, plain)
             .map(|v| v.max(0) as usize)
             .unwrap_or(0)
     }
@@ -278,37 +209,7 @@ impl Socket {
     /// the whole request. Best effort (kernels before 4.3 lack it).
     pub fn cap_acks(&self) {
         const NETLINK_CAP_ACK: libc::c_int = 10;
-        let _ = self.set_int(libc::SOL_NETLINK, NETLINK_CAP_ACK, 1);
-    }
-
-    fn set_int(&self, level: libc::c_int, name: libc::c_int, val: libc::c_int) -> io::Result<()> {
-        // SAFETY: `val` outlives the call and its size is passed.
-        cvt(unsafe {
-            libc::setsockopt(
-                self.fd.as_raw_fd(),
-                level,
-                name,
-                (&val as *const libc::c_int).cast(),
-                mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        })
-        .map(drop)
-    }
-
-    fn get_int(&self, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
-        let mut val: libc::c_int = 0;
-        let mut len = mem::size_of::<libc::c_int>() as libc::socklen_t;
-        // SAFETY: `val` and `len` outlive the call and describe each other.
-        cvt(unsafe {
-            libc::getsockopt(
-                self.fd.as_raw_fd(),
-                level,
-                name,
-                (&mut val as *mut libc::c_int).cast(),
-                &mut len,
-            )
-        })?;
-        Ok(val)
+        let _ = sys::set_int_option(self.fd.as_fd(), libc::SOL_NETLINK, NETLINK_CAP_ACK, 1);
     }
 }
 

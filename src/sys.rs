@@ -1,0 +1,393 @@
+//! The package's only `unsafe`: calls into the C library, each behind a
+//! function that owns its buffers and returns owned Rust values.
+//!
+//! What is here and why it is not `nix` or std:
+//! - the process's arguments, as C's `main` receives them ([`args`]);
+//! - which standard descriptors are closed: one `poll`, as std's own
+//!   start-up does; nix's `poll` wants borrowed descriptors, which a closed
+//!   descriptor cannot honestly be;
+//! - `strerror`: ipvsadm prints the C library's text for an errno, which
+//!   neither std (it appends " (os error N)") nor nix (its own table)
+//!   gives;
+//! - the NSS lookups ipvsadm makes (`gethostbyname2_r`, `getservbyname_r`,
+//!   `getnameinfo`, `getservbyport_r`), which std and nix do not wrap.
+//!
+//! None of this is particular to glibc: `getnameinfo` is POSIX, and the
+//! `_r` lookups are extensions that glibc and musl both have. The one
+//! glibc-only call, the version check of a unit test, is compiled for
+//! glibc only.
+
+use std::ffi::{CStr, c_char, c_int};
+use std::mem::{self, MaybeUninit};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ptr;
+
+unsafe extern "C" {
+    // Not declared by the `libc` crate for every C library.
+    fn gethostbyname2_r(
+        name: *const c_char,
+        af: c_int,
+        ret: *mut libc::hostent,
+        buf: *mut c_char,
+        buflen: libc::size_t,
+        result: *mut *mut libc::hostent,
+        h_errnop: *mut c_int,
+    ) -> c_int;
+
+    fn getservbyname_r(
+        name: *const c_char,
+        proto: *const c_char,
+        result_buf: *mut libc::servent,
+        buf: *mut c_char,
+        buflen: libc::size_t,
+        result: *mut *mut libc::servent,
+    ) -> c_int;
+
+    fn getservbyport_r(
+        port: c_int,
+        proto: *const c_char,
+        result_buf: *mut libc::servent,
+        buf: *mut c_char,
+        buflen: libc::size_t,
+        result: *mut *mut libc::servent,
+    ) -> c_int;
+}
+
+/// The arguments C's `main` received, `argv[0]` first, as the bytes the
+/// kernel handed over (never decoded). Empty if `argv` is null.
+///
+/// # Safety
+///
+/// `argv` is null or points at `argc` pointers, each null or pointing at
+/// a NUL-terminated string, all of which stay valid and unchanged for the
+/// rest of the process: what the C runtime passes to `main`, as long as
+/// nothing writes to the argument strings.
+pub unsafe fn args(argc: c_int, argv: *const *const c_char) -> Vec<&'static [u8]> {
+    let Ok(argc) = usize::try_from(argc) else {
+        return Vec::new();
+    };
+    if argv.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: by the contract above `argv` points at `argc` initialised
+    // pointers that live for the rest of the process.
+    let pointers = unsafe { std::slice::from_raw_parts(argv, argc) };
+    pointers
+        .iter()
+        .take_while(|p| !p.is_null())
+        // SAFETY: each non-null pointer is a NUL-terminated string that
+        // stays unchanged for the rest of the process, so `'static`.
+        .map(|&p| unsafe { CStr::from_ptr(p) }.to_bytes())
+        .collect()
+}
+
+/// Which of descriptors 0, 1 and 2 are closed, by one `poll` (a closed
+/// descriptor reports `POLLNVAL`). `None` if `poll` itself failed.
+pub fn closed_standard_fds() -> Option<[bool; 3]> {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: poll reads and writes the three pollfd structs of `fds`,
+    // which we own, and keeps no pointer to them; timeout 0 never blocks.
+    if unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 0) } < 0 {
+        return None;
+    }
+    Some(fds.map(|p| p.revents & libc::POLLNVAL != 0))
+}
+
+/// The C library's text for an errno (what C's `strerror` prints).
+pub fn strerror(errno: i32) -> String {
+    // SAFETY: strerror takes any int and returns null or a NUL-terminated
+    // string that stays valid until the next strerror call on this
+    // thread; it is copied before this function returns.
+    unsafe {
+        let text = libc::strerror(errno);
+        if text.is_null() {
+            return format!("Unknown error {errno}");
+        }
+        CStr::from_ptr(text).to_string_lossy().into_owned()
+    }
+}
+
+/// Lookups that report a short buffer (`ERANGE`) are retried with a
+/// buffer four times larger, up to this size.
+const MAX_BUFFER: usize = 1 << 20;
+
+/// The first address `name` has in the IPv6 or IPv4 family
+/// (`gethostbyname2_r`).
+pub fn host_address(name: &CStr, v6: bool) -> Option<IpAddr> {
+    let af = if v6 { libc::AF_INET6 } else { libc::AF_INET };
+    let want_len = if v6 { 16 } else { 4 };
+    let mut size = 1024;
+    loop {
+        let mut buf = vec![0 as c_char; size];
+        // SAFETY: hostent is integers and raw pointers, for which all
+        // zeroes is a valid (empty) value.
+        let mut host: libc::hostent = unsafe { mem::zeroed() };
+        let mut result: *mut libc::hostent = ptr::null_mut();
+        let mut h_errno: c_int = 0;
+        // SAFETY: `name` is NUL-terminated; `host`, `buf` (with its
+        // length), `result` and `h_errno` are ours and outlive the call;
+        // the C library keeps no pointer to them after it returns.
+        let rc = unsafe {
+            gethostbyname2_r(
+                name.as_ptr(),
+                af,
+                &mut host,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut result,
+                &mut h_errno,
+            )
+        };
+        if rc == libc::ERANGE && size < MAX_BUFFER {
+            size *= 4;
+            continue;
+        }
+        if rc != 0 || result.is_null() {
+            return None;
+        }
+        if host.h_addrtype != af || host.h_length != want_len || host.h_addr_list.is_null() {
+            return None;
+        }
+        // SAFETY: on success h_addr_list is a null-terminated array of
+        // pointers, inside `buf`, which is still alive; it has at least
+        // its terminator, so the first element can be read.
+        let first = unsafe { *host.h_addr_list };
+        if first.is_null() {
+            return None;
+        }
+        // SAFETY: each address is h_length (checked: `want_len`) bytes
+        // inside `buf`.
+        let bytes = unsafe { std::slice::from_raw_parts(first as *const u8, want_len as usize) };
+        return Some(if v6 {
+            let octets: [u8; 16] = bytes.try_into().ok()?;
+            IpAddr::V6(Ipv6Addr::from(octets))
+        } else {
+            let octets: [u8; 4] = bytes.try_into().ok()?;
+            IpAddr::V4(Ipv4Addr::from(octets))
+        });
+    }
+}
+
+/// The port (host order) of service `name` for protocol `proto` in the
+/// services database (`getservbyname_r`).
+pub fn service_port(name: &CStr, proto: &CStr) -> Option<u16> {
+    let mut size = 1024;
+    loop {
+        let mut buf = vec![0 as c_char; size];
+        // SAFETY: servent is integers and raw pointers, for which all
+        // zeroes is a valid (empty) value.
+        let mut serv: libc::servent = unsafe { mem::zeroed() };
+        let mut result: *mut libc::servent = ptr::null_mut();
+        // SAFETY: `name` and `proto` are NUL-terminated; `serv`, `buf`
+        // (with its length) and `result` are ours and outlive the call.
+        let rc = unsafe {
+            getservbyname_r(
+                name.as_ptr(),
+                proto.as_ptr(),
+                &mut serv,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && size < MAX_BUFFER {
+            size *= 4;
+            continue;
+        }
+        if rc != 0 || result.is_null() {
+            return None;
+        }
+        // s_port is in network byte order in the low 16 bits.
+        return Some(u16::from_be(serv.s_port as u16));
+    }
+}
+
+/// The name of `addr` by a reverse lookup (`getnameinfo` with
+/// `NI_NAMEREQD`: no name, no answer).
+pub fn host_name(addr: IpAddr) -> Option<String> {
+    let mut host = [0u8; libc::NI_MAXHOST as usize];
+    let rc = match addr {
+        IpAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: 0,
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from(a).to_be(),
+                },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: `sin` is a complete sockaddr_in of the length given.
+            unsafe {
+                host_name_of(
+                    &sin as *const _ as *const _,
+                    mem::size_of_val(&sin),
+                    &mut host,
+                )
+            }
+        }
+        IpAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: 0,
+                sin6_flowinfo: 0,
+                sin6_addr: libc::in6_addr {
+                    s6_addr: a.octets(),
+                },
+                sin6_scope_id: 0,
+            };
+            // SAFETY: `sin6` is a complete sockaddr_in6 of the length given.
+            unsafe {
+                host_name_of(
+                    &sin6 as *const _ as *const _,
+                    mem::size_of_val(&sin6),
+                    &mut host,
+                )
+            }
+        }
+    };
+    if rc != 0 {
+        return None;
+    }
+    // getnameinfo NUL-terminates the name on success.
+    let name = CStr::from_bytes_until_nul(&host).ok()?;
+    Some(name.to_string_lossy().into_owned())
+}
+
+/// `getnameinfo` for the host name only, into `host`.
+///
+/// # Safety
+///
+/// `addr` points at `len` readable bytes holding a socket address.
+unsafe fn host_name_of(addr: *const libc::sockaddr, len: usize, host: &mut [u8]) -> c_int {
+    // SAFETY: `addr` and `len` by the contract above; `host` is ours with
+    // its length, and no service buffer is asked for.
+    unsafe {
+        libc::getnameinfo(
+            addr,
+            len as libc::socklen_t,
+            host.as_mut_ptr().cast(),
+            host.len() as libc::socklen_t,
+            ptr::null_mut(),
+            0,
+            libc::NI_NAMEREQD,
+        )
+    }
+}
+
+/// The services-database name of `port` (host order) for protocol
+/// `proto` (`getservbyport_r`).
+pub fn service_name(port: u16, proto: &CStr) -> Option<String> {
+    let mut ent = MaybeUninit::<libc::servent>::uninit();
+    let mut result: *mut libc::servent = ptr::null_mut();
+    let mut buf = vec![0 as c_char; 4096];
+    // SAFETY: `proto` is NUL-terminated; `ent`, `buf` (with its length)
+    // and `result` are ours and outlive the call, which writes `ent`
+    // before pointing `result` at it.
+    let rc = unsafe {
+        getservbyport_r(
+            c_int::from(port.to_be()),
+            proto.as_ptr(),
+            ent.as_mut_ptr(),
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        )
+    };
+    if rc != 0 || result.is_null() {
+        return None;
+    }
+    // SAFETY: on success `result` points at `ent`, now written, whose
+    // strings are NUL-terminated and live in `buf`, still alive; the name
+    // is copied out before `buf` goes.
+    unsafe {
+        let name = (*result).s_name;
+        if name.is_null() {
+            return None;
+        }
+        Some(CStr::from_ptr(name).to_string_lossy().into_owned())
+    }
+}
+
+/// The running C library's `inet_ntop` for an IPv6 address: what our own
+/// IPv6 text is tested against.
+#[cfg(test)]
+pub(crate) fn inet_ntop6(addr: Ipv6Addr) -> String {
+    unsafe extern "C" {
+        fn inet_ntop(
+            af: c_int,
+            src: *const std::ffi::c_void,
+            dst: *mut c_char,
+            size: libc::socklen_t,
+        ) -> *const c_char;
+    }
+    let octets = addr.octets();
+    let mut buf = [0u8; 64];
+    // SAFETY: a 16-byte source, as AF_INET6 wants, and a destination
+    // buffer of the length given; both outlive the call.
+    let p = unsafe {
+        inet_ntop(
+            libc::AF_INET6,
+            octets.as_ptr().cast(),
+            buf.as_mut_ptr().cast(),
+            buf.len() as libc::socklen_t,
+        )
+    };
+    assert!(
+        !p.is_null(),
+        "inet_ntop: {}",
+        std::io::Error::last_os_error()
+    );
+    let text = CStr::from_bytes_until_nul(&buf).expect("inet_ntop's text is NUL-terminated");
+    text.to_str().unwrap().to_string()
+}
+
+/// glibc's version (`gnu_get_libc_version`); `None` with another C
+/// library.
+#[cfg(test)]
+pub(crate) fn glibc_version() -> Option<String> {
+    #[cfg(target_env = "gnu")]
+    {
+        // SAFETY: returns a static NUL-terminated string.
+        let version = unsafe { CStr::from_ptr(libc::gnu_get_libc_version()) };
+        Some(version.to_string_lossy().into_owned())
+    }
+    #[cfg(not(target_env = "gnu"))]
+    None
+}
+
+/// A sort key and where the item came from, for comparing C's `qsort`
+/// with our merge sort.
+#[cfg(test)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct KeyId {
+    pub key: u32,
+    pub id: u32,
+}
+
+/// C's `qsort` of `items`, keys compared as libipvs compares fwmarks and
+/// address words: by the sign of their wrapping 32-bit difference.
+#[cfg(test)]
+pub(crate) fn qsort_by_wrapping_key(items: &mut [KeyId]) {
+    extern "C" fn compare(a: *const libc::c_void, b: *const libc::c_void) -> c_int {
+        // SAFETY: qsort passes pointers to two elements of the array
+        // being sorted, a `[KeyId]`.
+        let (a, b) = unsafe { (&*(a as *const KeyId), &*(b as *const KeyId)) };
+        a.key.wrapping_sub(b.key) as i32
+    }
+    // SAFETY: `items` is an array of `items.len()` elements of the size
+    // given, borrowed mutably for the call, and the comparator reads them
+    // as that type.
+    unsafe {
+        libc::qsort(
+            items.as_mut_ptr().cast(),
+            items.len(),
+            mem::size_of::<KeyId>(),
+            Some(compare),
+        );
+    }
+}
