@@ -4,8 +4,19 @@
 # real-kernel suite in VMs on Debian 11, 12 and 13's kernels (differential
 # cases against Debian's ipvsadm, traffic tests and the library's kernel
 # tests; tests/vm/kernels.sh).
+#
+# tests/all.sh --quick: the tier for development (about 5 minutes on an
+# idle machine): the same gates and unit and doc tests, then one small VM
+# run on the default kernel (tests/diff/smoke.cases, the library outside
+# the workspace, the kernel tests) instead of the package and the suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quick=0
+case ${1:-} in
+--quick) quick=1 ;;
+"") ;;
+*) echo "usage: tests/all.sh [--quick]" >&2; exit 2 ;;
+esac
 # timed CMD...: run CMD, then say how long it took (the long stages)
 timed() {
     local start=$SECONDS
@@ -43,6 +54,10 @@ if ! command -v groff >/dev/null; then
     apt-get update && apt-get install -y groff-base
 fi
 timed cargo test --workspace --all-features
+if [ $quick = 1 ]; then
+    timed tests/vm/test.sh diff/smoke.cases
+    exit 0
+fi
 # The Debian package: contents and control fields, then its unit and
 # helpers against the kernel in the VM.
 timed tests/deb/check.sh
