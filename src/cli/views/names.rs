@@ -158,7 +158,7 @@ pub fn addr_port(
     numeric: bool,
     resolver: &dyn Resolver,
 ) -> String {
-    // Built by appending: this runs once per destination line (issue 7).
+    // Built by appending: this runs once per destination line.
     let mut s = String::with_capacity(48);
     if addr.is_ipv6() {
         s.push('[');

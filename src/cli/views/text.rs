@@ -4,7 +4,7 @@
 //! 2,000-service director. Built with `format!`/`write!`, each line cost
 //! some 7,000 instructions (formatter dispatch, padding one `char` at a
 //! time, a `String` per address and per port) and that was most of
-//! `-L`'s and `-S`'s user time (issue 7, measured with callgrind). These
+//! `-L`'s and `-S`'s user time (measured with callgrind). These
 //! appends do the same work directly. Padding counts characters, as
 //! `{:<N}` does, so the text is the one the format strings gave.
 
