@@ -211,8 +211,9 @@ mod tests {
     #[test]
     fn observed_service_order() {
         // One of the input orders (found by search) for which glibc 2.36's
-        // qsort with libipvs's comparator gives an order observed
-        // with ipvsadm 1.31 on the test VM; the kernel's real dump order depends on its hash table.
+        // qsort with libipvs's comparator gives an order observed with
+        // ipvsadm 1.31 in the test VM; the kernel's real dump order
+        // depends on its hash table.
         let mut list = vec![
             tcp("10.0.0.1", 8080),
             udp("10.0.0.1", 53),
