@@ -4,7 +4,9 @@
 #
 #  1. tests/diff/noipvs.cases with ip_vs made unloadable (run-cases.sh --no-ipvs)
 #  2. load ip_vs, every scheduler, the SIP persistence engine, ip_vs_ftp, ipip
-#  3. every other tests/diff/*.cases, in one run-cases.sh run
+#  3. every other tests/diff/*.cases, in one run-cases.sh run; then the
+#     random differential cases test.sh wrote (/files-extra/random.cases,
+#     when there: the default kernel, no case files given)
 #  4. tests/net/realserver.sh (our realserver/director subcommands),
 #     tests/net/netns.sh (--netns with two namespaces) and the traffic
 #     tests, tests/net/run.sh (namespaces, real HTTP through NAT, DR
@@ -76,6 +78,16 @@ if [ -n "$files" ]; then
     echo "files:$files"
     # shellcheck disable=SC2086 # word splitting wanted
     sh diff/run-cases.sh $files || fail=1
+fi
+
+# Random command lines against the reference (tests/fuzz/random_cases.py;
+# test.sh writes them with the commit's seed, on the default kernel).
+if [ $# -eq 0 ] && [ -f /files-extra/random.cases ]; then
+    step "random differential ($(head -n 1 /files-extra/random.cases | sed 's/.*random_cases.py //'); $(grep -c '^ipvsadm \|^printf ' /files-extra/random.cases) lines)"
+    sh diff/run-cases.sh /files-extra/random.cases || {
+        fail=1
+        echo "random differential failed; again with: tests/fuzz/differential.sh $(awk 'NR == 1 { print $NF, $(NF - 1) }' /files-extra/random.cases)"
+    }
 fi
 
 # Our own subcommands: real-server and director preparation.

@@ -76,8 +76,22 @@ rm -rf "$ext_src"
 trap - EXIT
 bins+=("$root/target/extern/release/ipvs-extern")
 
+# The random differential (tests/fuzz/random_cases.py), on the default
+# kernel when the whole suite runs: its seed is the commit's (the first 8
+# hex digits of HEAD), so the same commit always runs the same lines and a
+# failure can be run again. RANDOM_CASES cases (default 60, about 300
+# command lines); suite.sh runs them after the case files.
+extra_files=${VM_EXTRA_FILES:-}
+if [ $# -eq 0 ] && [ "${VM_RELEASE:-bookworm}" = bookworm ] && [ "${RANDOM_CASES:-60}" != 0 ]; then
+    commit=$(git rev-parse --verify --quiet HEAD || echo 0)
+    seed=$((16#${commit:0:8}))
+    mkdir -p target/vm
+    python3 tests/fuzz/random_cases.py "$seed" "${RANDOM_CASES:-60}" >target/vm/random.cases
+    extra_files="$extra_files $root/target/vm/random.cases"
+fi
+
 # The whole suite takes ~20 minutes on an idle 2-core machine and much
 # longer on a busy one (TCG shares the cores); run.sh's 20-minute default
 # would cut it off, so allow an hour (CI's limit is 90 minutes in all).
 export VM_TIMEOUT=${VM_TIMEOUT:-3600}
-VM_BUILD=0 VM_EXTRA_BINS="${bins[*]:-}" exec "$root/tests/vm/run.sh" vm/suite.sh "$@"
+VM_BUILD=0 VM_EXTRA_BINS="${bins[*]:-}" VM_EXTRA_FILES="$extra_files" exec "$root/tests/vm/run.sh" vm/suite.sh "$@"
