@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test of the project, on a fresh machine: style gates, unit tests
-# (no root, no kernel), the Debian package (tests/deb/check.sh), then the
+# (no root, no kernel), the Debian packages (tests/deb/check.sh), then the
 # real-kernel suite in VMs on Debian 11, 12 and 13's kernels (differential
 # cases against Debian's ipvsadm, traffic tests and the library's kernel
 # tests; tests/vm/kernels.sh).
@@ -58,7 +58,8 @@ if [ $quick = 1 ]; then
     timed tests/vm/test.sh diff/smoke.cases
     exit 0
 fi
-# The Debian package: contents and control fields, then its unit and
-# helpers against the kernel in the VM.
+# The Debian packages, Debian 12's and 13's: contents and control fields,
+# their unit and helpers against each release's kernel in the VM, then
+# dpkg replacing each release's ipvsadm.
 timed tests/deb/check.sh
 timed tests/vm/kernels.sh

@@ -3,6 +3,8 @@
 # the VM (host entry point: tests/deb/check.sh, which builds the .deb and
 # ships its unpacked tree as /files-extra/*.tar).
 #
+# Either package: Debian 12's, programs under /sbin, or Debian 13's, under
+# /usr/sbin (check.sh boots each on its release's kernel).
 # Copies the package's files into the VM's root (no dpkg here), runs its
 # postinst, then runs ipvsadm.service's own ExecStart,
 # ExecReload and ExecStop lines (read from the unit file) and the
@@ -57,7 +59,11 @@ check "postinst keeps an existing rules file" sh -c 'echo "# mine" >/etc/ipvsadm
     sh control/postinst configure && [ "$(cat /etc/ipvsadm.rules)" = "# mine" ]'
 
 load_ipvs >/dev/null || bad "load_ipvs"
-ipvsadm=/sbin/ipvsadm
+# Debian 12's package installs under /sbin, Debian 13's under /usr/sbin
+# (the VM's root has both as directories).
+sbin=/sbin
+[ -e root/usr/sbin/ipvsadm ] && sbin=/usr/sbin
+ipvsadm=$sbin/ipvsadm
 list() { "$ipvsadm" -L -n; }
 table_a() {
     "$ipvsadm" -C
@@ -68,35 +74,35 @@ table_a() {
     "$ipvsadm" -a -u [2001:db8::1]:53 -r [2001:db8::10]:53 -g
     "$ipvsadm" -A -f 5 -s rr
 }
-check "the packaged /sbin/ipvsadm is ours" sh -c "$ipvsadm -v | grep -q Rust"
+check "the packaged $ipvsadm is ours" sh -c "$ipvsadm -v | grep -q Rust"
 
 # --- the helpers
 table_a
 list >expected.list
 "$ipvsadm" -S -n >expected.save
-/sbin/ipvsadm-save -n >saved
+"$sbin"/ipvsadm-save -n >saved
 same_file "ipvsadm-save -n prints ipvsadm -S -n" expected.save saved
-/sbin/ipvsadm-save >/dev/null
+"$sbin"/ipvsadm-save >/dev/null
 check "ipvsadm-save without -n works" [ $? = 0 ]
-/sbin/ipvsadm-save -x >out 2>err
+"$sbin"/ipvsadm-save -x >out 2>err
 rc=$?
 check "ipvsadm-save -x: status 1, usage on stderr, nothing on stdout" \
     eval '[ $rc = 1 ] && [ -s err ] && [ ! -s out ]'
 "$ipvsadm" -C
 "$ipvsadm" -A -t 10.9.9.9:1 -s rr   # replaced by the restore
-{ echo "# a comment"; cat saved; } | /sbin/ipvsadm-restore
+{ echo "# a comment"; cat saved; } | "$sbin"/ipvsadm-restore
 check "ipvsadm-restore exits 0" [ $? = 0 ]
 list >got.list
 same_file "save, restore: the same table" expected.list got.list
-/sbin/ipvsadm-restore </dev/null
+"$sbin"/ipvsadm-restore </dev/null
 check "ipvsadm-restore of nothing: exits 0" [ $? = 0 ]
 check "ipvsadm-restore of nothing: empty table" [ -z "$("$ipvsadm" -S -n)" ]
 # the reference accepts what the helper sends it, too
-IPVSADM=/ref/ipvsadm/ipvsadm /sbin/ipvsadm-restore <saved
+IPVSADM=/ref/ipvsadm/ipvsadm "$sbin"/ipvsadm-restore <saved
 check "ipvsadm-restore driving the reference ipvsadm" [ $? = 0 ]
 list >got.list
 same_file "save, restore with the reference: the same table" expected.list got.list
-echo "-A -t 10.0.0.1:80 -s nosuchsched" | /sbin/ipvsadm-restore 2>err
+echo "-A -t 10.0.0.1:80 -s nosuchsched" | "$sbin"/ipvsadm-restore 2>err
 rc=$?
 check "ipvsadm-restore of a bad line fails, saying why" eval '[ $rc != 0 ] && [ -s err ]'
 
@@ -200,7 +206,7 @@ check "the saved rules file is mode 644" sh -c '[ "$(stat -c %a /etc/ipvsadm.rul
 # a failed save keeps the old file: make ipvsadm -S fail (IPVS rules file
 # kept, status non-zero)
 cp /etc/ipvsadm.rules keep.rules
-printf '#!/bin/sh\n[ "$1" = -S ] && exit 1\nexec /sbin/ipvsadm "$@"\n' >failing && chmod +x failing
+printf '#!/bin/sh\n[ "$1" = -S ] && exit 1\nexec '"$ipvsadm"' "$@"\n' >failing && chmod +x failing
 echo 'IPVSADM=/tmp/deb/failing' >>/etc/default/ipvsadm
 run_unit "$stop" 2>err
 check "a failing save: stop exits non-zero" [ $? != 0 ]
