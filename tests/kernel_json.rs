@@ -22,6 +22,8 @@
 //! three are read again. For `-c`, where
 //! the expiry ticks every second, the rows must match except the expiry,
 //! which must lie between the two JSON reads.
+// A test program: what it prints is its report.
+#![allow(clippy::print_stderr)]
 
 use std::process::Command;
 

@@ -283,7 +283,7 @@ pub fn main(argv0: &str, word: &str, args: &[String]) -> i32 {
     if let Some(name) = matches.get_one::<String>("netns")
         && let Err(e) = ipvs::netns::enter(name)
     {
-        eprintln!("{bin} {word}: error: {e}");
+        say!("{bin} {word}: error: {e}");
         return EXIT_ERROR;
     }
     let mut out = Out;
@@ -299,7 +299,7 @@ pub fn main(argv0: &str, word: &str, args: &[String]) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{bin} {word}: error: {e}");
+            say!("{bin} {word}: error: {e}");
             EXIT_ERROR
         }
     }

@@ -144,7 +144,7 @@ fn change_status(result: Result<(), Error>) -> i32 {
     match result {
         Ok(()) => 0,
         Err(err) => {
-            eprintln!("{}", kernel_message(&err));
+            say!("{}", kernel_message(&err));
             255
         }
     }
@@ -163,7 +163,7 @@ pub fn write_about(command: &Command, argv0: &[u8], out: &mut dyn Write) -> io::
 
 /// A listing that failed: the message, then exit status 1 at once.
 fn list_failure(err: &Error) -> Outcome {
-    eprintln!("{}", message(Op::List, errno_of(err)));
+    say!("{}", message(Op::List, errno_of(err)));
     Outcome::Exit(1)
 }
 
@@ -333,7 +333,7 @@ fn connections(
     resolver: &dyn Resolver,
 ) -> io::Result<Outcome> {
     let Ok(file) = std::fs::File::open(views::conn::PROC_PATH) else {
-        eprintln!("{}", views::conn::open_error_message());
+        say!("{}", views::conn::open_error_message());
         return Ok(Outcome::Exit(1));
     };
     let input = io::BufReader::new(file);
@@ -347,7 +347,7 @@ fn connections(
         Err(views::conn::ConnError::Io(err)) => Err(err),
         Err(err) => {
             if let Some(text) = err.message() {
-                eprintln!("{text}");
+                say!("{text}");
             }
             Ok(Outcome::Exit(1))
         }

@@ -155,8 +155,8 @@ struct Job {
 impl Job {
     fn say(&self, line: Option<usize>, message: &str) {
         match line {
-            Some(n) => eprintln!("{}: {}:{n}: {message}", self.bin, self.file),
-            None => eprintln!("{}: {}: {message}", self.bin, self.file),
+            Some(n) => say!("{}: {}:{n}: {message}", self.bin, self.file),
+            None => say!("{}: {}: {message}", self.bin, self.file),
         }
     }
 
@@ -210,7 +210,7 @@ impl Job {
                 return EXIT_USAGE;
             }
             (Ok(_), Err(message)) => {
-                eprintln!("{}: {message}", self.bin);
+                say!("{}: {message}", self.bin);
                 return EXIT_REFUSED;
             }
         };
@@ -331,12 +331,12 @@ impl Job {
             let now = Instant::now();
             if left == 0 || now >= deadline {
                 if tty {
-                    eprint!("\r\x1b[K");
+                    say!(partial: "\r\x1b[K");
                 }
                 return Ok(None);
             }
             if tty {
-                eprint!(
+                say!(partial:
                     "\r\x1b[K{} apply: draining {left} real servers, {}s left",
                     self.bin,
                     (deadline - now).as_secs()
@@ -346,7 +346,7 @@ impl Job {
             while Instant::now() < until {
                 if let Some(signal) = signals.as_mut().and_then(|s| s.caught()) {
                     if tty {
-                        eprintln!();
+                        say!();
                     }
                     return Ok(Some(signal));
                 }
@@ -393,7 +393,7 @@ impl Job {
             self.say(None, &text);
             for c in &report.readded {
                 if let Some(line) = show::change_line(c) {
-                    eprintln!("  {line}");
+                    say!("  {line}");
                 }
             }
             return EXIT_REFUSED;
@@ -407,7 +407,7 @@ impl Job {
         );
         for r in &report.failed {
             let line = show::change_line(&r.change).unwrap_or_default();
-            eprintln!("  {line}: {}", kernel_message(&r.error));
+            say!("  {line}: {}", kernel_message(&r.error));
         }
         EXIT_UNDO_FAILED
     }
@@ -433,7 +433,7 @@ fn print_plan(plan: &Plan) -> i32 {
     };
     match write() {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-            eprintln!("ipvsadm: {e}");
+            say!("ipvsadm: {e}");
             EXIT_REFUSED
         }
         _ if plan.is_empty() => EXIT_OK,
