@@ -119,11 +119,13 @@ run_tool() {
     while IFS= read -r line <&3; do
         # The line runs in a subshell with its own PATH (ash execs a final
         # simple command in place, so that is what the watchdog kills after
-        # $DIFF_TIMEOUT seconds). fd 5 is a FIFO nobody writes: `read -t` on
-        # it is a sleep that costs no exec.
+        # $DIFF_TIMEOUT seconds, with its children first: the parts of a
+        # pipeline, which would otherwise run on into the next case). fd 5
+        # is a FIFO nobody writes: `read -t` on it is a sleep that costs no
+        # exec.
         (PATH="$1:$base_path"; eval "$line") </dev/null >"$wd/out" 2>"$wd/err" 3<&- 5<&- &
         pid=$!
-        (read -t "$DIFF_TIMEOUT" _ <&5; kill -9 $pid 2>/dev/null &&
+        (read -t "$DIFF_TIMEOUT" _ <&5; $bbs pkill -9 -P $pid 2>/dev/null; kill -9 $pid 2>/dev/null &&
             echo "run-cases: killed after ${DIFF_TIMEOUT}s: $line" >&2) 3<&- &
         dog=$!
         wait $pid 2>/dev/null  # (ash would print "Killed")
@@ -300,7 +302,8 @@ while IFS="$tab" read -r id ign file name; do
     esac
     case $res in
     fail|upass) $bbs cat "$r.report" ;;
-    pass|ignored) [ "${DIFF_VERBOSE:-0}" = 1 ] && $bbs cat "$r.report" ;;
+    ignored) if [ "${DIFF_VERBOSE:-0}" = 1 ] || [ "${DIFF_RECORD:-0}" = 1 ]; then $bbs cat "$r.report"; fi ;;
+    pass) [ "${DIFF_VERBOSE:-0}" = 1 ] && $bbs cat "$r.report" ;;
     esac
 done <"$DIFF_OUT/cases/index"
 
