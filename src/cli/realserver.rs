@@ -299,9 +299,21 @@ pub fn main(argv0: &str, word: &str, args: &[String]) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{bin} {word}: error: {e}");
+            eprintln!("{bin} {word}: error: {}", message(&e));
             EXIT_ERROR
         }
+    }
+}
+
+/// The error as this command line words it: the library states what is
+/// wrong, and where one of our options is the way out, we name it here.
+fn message(e: &Error) -> String {
+    match e {
+        Error::NotPermitted => format!("{e}; --dry-run shows what would change"),
+        Error::VipElsewhere { iface, .. } => {
+            format!("{e}; remove it there first, or pass --interface {iface} to use it where it is")
+        }
+        _ => e.to_string(),
     }
 }
 
@@ -515,6 +527,26 @@ fn check(out: &mut Out) -> Result<i32, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_name_the_option_that_helps() {
+        assert_eq!(
+            message(&Error::NotPermitted),
+            "permission denied: changing addresses, links and sysctls needs root (CAP_NET_ADMIN); --dry-run shows what would change"
+        );
+        let elsewhere = Error::VipElsewhere {
+            vip: "10.0.0.100".parse().unwrap(),
+            iface: "eth0".into(),
+            prefix: 24,
+            wanted: "lo".into(),
+        };
+        assert_eq!(
+            message(&elsewhere),
+            "10.0.0.100 is already on eth0 (as /24); remove it there first, or pass --interface eth0 to use it where it is"
+        );
+        let missing = Error::NoInterface("dummy0".into());
+        assert_eq!(message(&missing), "interface dummy0 does not exist");
+    }
 
     #[test]
     fn grammar_is_consistent() {
