@@ -10,7 +10,9 @@
 //!   neither std (it appends " (os error N)") nor nix (its own table)
 //!   gives;
 //! - the NSS lookups ipvsadm makes (`gethostbyname2_r`, `getservbyname_r`,
-//!   `getnameinfo`, `getservbyport_r`), which std and nix do not wrap.
+//!   `getnameinfo`, `getservbyport_r`), which std and nix do not wrap;
+//!   the socket address `getnameinfo` reads is `socket2`'s, made from
+//!   std's `SocketAddr`.
 //!
 //! None of this is particular to glibc: `getnameinfo` is POSIX, and the
 //! `_r` lookups are extensions that glibc and musl both have. The one
@@ -19,7 +21,7 @@
 
 use std::ffi::{CStr, c_char, c_int};
 use std::mem::{self, MaybeUninit};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::ptr;
 
 unsafe extern "C" {
@@ -224,45 +226,21 @@ pub fn service_port(name: &CStr, proto: &CStr) -> Option<u16> {
 /// The name of `addr` by a reverse lookup (`getnameinfo` with
 /// `NI_NAMEREQD`: no name, no answer).
 pub fn host_name(addr: IpAddr) -> Option<String> {
+    let sockaddr = socket2::SockAddr::from(SocketAddr::new(addr, 0));
     let mut host = [0u8; libc::NI_MAXHOST as usize];
-    let rc = match addr {
-        IpAddr::V4(a) => {
-            let sin = libc::sockaddr_in {
-                sin_family: libc::AF_INET as libc::sa_family_t,
-                sin_port: 0,
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from(a).to_be(),
-                },
-                sin_zero: [0; 8],
-            };
-            // SAFETY: `sin` is a complete sockaddr_in of the length given.
-            unsafe {
-                host_name_of(
-                    &sin as *const _ as *const _,
-                    mem::size_of_val(&sin),
-                    &mut host,
-                )
-            }
-        }
-        IpAddr::V6(a) => {
-            let sin6 = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                sin6_port: 0,
-                sin6_flowinfo: 0,
-                sin6_addr: libc::in6_addr {
-                    s6_addr: a.octets(),
-                },
-                sin6_scope_id: 0,
-            };
-            // SAFETY: `sin6` is a complete sockaddr_in6 of the length given.
-            unsafe {
-                host_name_of(
-                    &sin6 as *const _ as *const _,
-                    mem::size_of_val(&sin6),
-                    &mut host,
-                )
-            }
-        }
+    // SAFETY: `sockaddr` is a complete socket address (a `sockaddr_in`
+    // or `sockaddr_in6`) of the length given; `host` is ours with its
+    // length, and no service buffer is asked for. Both outlive the call.
+    let rc = unsafe {
+        libc::getnameinfo(
+            sockaddr.as_ptr().cast(),
+            sockaddr.len(),
+            host.as_mut_ptr().cast(),
+            host.len() as libc::socklen_t,
+            ptr::null_mut(),
+            0,
+            libc::NI_NAMEREQD,
+        )
     };
     if rc != 0 {
         return None;
@@ -270,27 +248,6 @@ pub fn host_name(addr: IpAddr) -> Option<String> {
     // getnameinfo NUL-terminates the name on success.
     let name = CStr::from_bytes_until_nul(&host).ok()?;
     Some(name.to_string_lossy().into_owned())
-}
-
-/// `getnameinfo` for the host name only, into `host`.
-///
-/// # Safety
-///
-/// `addr` points at `len` readable bytes holding a socket address.
-unsafe fn host_name_of(addr: *const libc::sockaddr, len: usize, host: &mut [u8]) -> c_int {
-    // SAFETY: `addr` and `len` by the contract above; `host` is ours with
-    // its length, and no service buffer is asked for.
-    unsafe {
-        libc::getnameinfo(
-            addr,
-            len as libc::socklen_t,
-            host.as_mut_ptr().cast(),
-            host.len() as libc::socklen_t,
-            ptr::null_mut(),
-            0,
-            libc::NI_NAMEREQD,
-        )
-    }
 }
 
 /// The services-database name of `port` (host order) for protocol
@@ -445,5 +402,15 @@ mod tests {
             Err(libc::ERANGE)
         });
         assert_eq!((got, last), (None, MAX_BUFFER));
+    }
+
+    #[test]
+    fn loopback_name_round_trips() {
+        // /etc/hosts names 127.0.0.1 on every Debian system (base-files),
+        // so both lookups are answered from the file, without DNS.
+        let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let name = host_name(loopback).expect("/etc/hosts names 127.0.0.1");
+        let name = std::ffi::CString::new(name).unwrap();
+        assert_eq!(host_address(&name, false), Some(loopback));
     }
 }
