@@ -12,9 +12,12 @@
 //! `recvmmsg` costs 760 user-space instructions per call with 4 slots
 //! (ours: 615) and 10,700 with 256 (ours: 6,500): some 0.3 million more
 //! for the 2,000 calls of a 2,000 x 10 listing, which takes about 55
-//! million (0.5%), and no loss in the benchmark (`tests/bench/run.sh`
-//! against the previous build: ours/baseline 0.98 restore, 1.05 list,
-//! 0.98 stats, 0.97 save, within its run-to-run noise).
+//! million (0.5%). The benchmark (`tests/bench/run.sh` against the
+//! previous build, 2,000 x 10) showed no loss beyond its noise:
+//! ours/baseline 0.98 restore, 1.05 list, 0.98 stats, 0.97 save; a first
+//! run on a busier host gave 1.49, 0.72, 0.84 and 0.91: swings of
+//! hundreds of milliseconds, where these instructions (at most a million
+//! for a restore) take a few milliseconds even under the VM's emulation.
 //!
 //! Why not `netlink-sys`'s socket: it reads one datagram per call and has
 //! no `recvmmsg`, which is what makes a restore fast (a restore of 20,000
