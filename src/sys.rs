@@ -10,7 +10,9 @@
 //!   neither std (it appends " (os error N)") nor nix (its own table)
 //!   gives;
 //! - the NSS lookups ipvsadm makes (`gethostbyname2_r`, `getservbyname_r`,
-//!   `getnameinfo`, `getservbyport_r`), which std and nix do not wrap.
+//!   `getnameinfo`, `getservbyport_r`), which std and nix do not wrap;
+//!   the socket address `getnameinfo` reads is `socket2`'s, made from
+//!   std's `SocketAddr`.
 //!
 //! None of this is particular to glibc: `getnameinfo` is POSIX, and the
 //! `_r` lookups are extensions that glibc and musl both have. The one
@@ -19,7 +21,7 @@
 
 use std::ffi::{CStr, c_char, c_int};
 use std::mem::{self, MaybeUninit};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::ptr;
 
 unsafe extern "C" {
@@ -115,14 +117,32 @@ pub fn strerror(errno: i32) -> String {
 /// buffer four times larger, up to this size.
 const MAX_BUFFER: usize = 1 << 20;
 
+/// Runs one of the NSS `_r` lookups, which take a scratch buffer for the
+/// strings and addresses of their answer: `lookup` gets a buffer of 1 KiB
+/// and returns the call's nonzero code as `Err`, or what it read from the
+/// answer while the buffer was alive; on `ERANGE` it runs again with a
+/// buffer four times larger, up to `MAX_BUFFER`. Any other failure is no
+/// answer.
+fn with_nss_buffer<T>(
+    mut lookup: impl FnMut(&mut [c_char]) -> Result<Option<T>, c_int>,
+) -> Option<T> {
+    let mut size = 1024;
+    loop {
+        let mut buf = vec![0 as c_char; size];
+        match lookup(&mut buf) {
+            Ok(answer) => return answer,
+            Err(libc::ERANGE) if size < MAX_BUFFER => size *= 4,
+            Err(_) => return None,
+        }
+    }
+}
+
 /// The first address `name` has in the IPv6 or IPv4 family
 /// (`gethostbyname2_r`).
 pub fn host_address(name: &CStr, v6: bool) -> Option<IpAddr> {
     let af = if v6 { libc::AF_INET6 } else { libc::AF_INET };
     let want_len = if v6 { 16 } else { 4 };
-    let mut size = 1024;
-    loop {
-        let mut buf = vec![0 as c_char; size];
+    with_nss_buffer(|buf| {
         // SAFETY: hostent is integers and raw pointers, for which all
         // zeroes is a valid (empty) value.
         let mut host: libc::hostent = unsafe { mem::zeroed() };
@@ -142,42 +162,43 @@ pub fn host_address(name: &CStr, v6: bool) -> Option<IpAddr> {
                 &mut h_errno,
             )
         };
-        if rc == libc::ERANGE && size < MAX_BUFFER {
-            size *= 4;
-            continue;
+        if rc != 0 {
+            return Err(rc);
         }
-        if rc != 0 || result.is_null() {
-            return None;
-        }
-        if host.h_addrtype != af || host.h_length != want_len || host.h_addr_list.is_null() {
-            return None;
+        if result.is_null()
+            || host.h_addrtype != af
+            || host.h_length != want_len
+            || host.h_addr_list.is_null()
+        {
+            return Ok(None);
         }
         // SAFETY: on success h_addr_list is a null-terminated array of
-        // pointers, inside `buf`, which is still alive; it has at least
-        // its terminator, so the first element can be read.
+        // pointers, inside `buf`, which is alive until this closure
+        // returns; it has at least its terminator, so the first element
+        // can be read.
         let first = unsafe { *host.h_addr_list };
         if first.is_null() {
-            return None;
+            return Ok(None);
         }
         // SAFETY: each address is h_length (checked: `want_len`) bytes
         // inside `buf`.
         let bytes = unsafe { std::slice::from_raw_parts(first as *const u8, want_len as usize) };
-        return Some(if v6 {
-            let octets: [u8; 16] = bytes.try_into().ok()?;
-            IpAddr::V6(Ipv6Addr::from(octets))
+        Ok(if v6 {
+            <[u8; 16]>::try_from(bytes)
+                .ok()
+                .map(|o| IpAddr::V6(Ipv6Addr::from(o)))
         } else {
-            let octets: [u8; 4] = bytes.try_into().ok()?;
-            IpAddr::V4(Ipv4Addr::from(octets))
-        });
-    }
+            <[u8; 4]>::try_from(bytes)
+                .ok()
+                .map(|o| IpAddr::V4(Ipv4Addr::from(o)))
+        })
+    })
 }
 
 /// The port (host order) of service `name` for protocol `proto` in the
 /// services database (`getservbyname_r`).
 pub fn service_port(name: &CStr, proto: &CStr) -> Option<u16> {
-    let mut size = 1024;
-    loop {
-        let mut buf = vec![0 as c_char; size];
+    with_nss_buffer(|buf| {
         // SAFETY: servent is integers and raw pointers, for which all
         // zeroes is a valid (empty) value.
         let mut serv: libc::servent = unsafe { mem::zeroed() };
@@ -194,60 +215,32 @@ pub fn service_port(name: &CStr, proto: &CStr) -> Option<u16> {
                 &mut result,
             )
         };
-        if rc == libc::ERANGE && size < MAX_BUFFER {
-            size *= 4;
-            continue;
-        }
-        if rc != 0 || result.is_null() {
-            return None;
+        if rc != 0 {
+            return Err(rc);
         }
         // s_port is in network byte order in the low 16 bits.
-        return Some(u16::from_be(serv.s_port as u16));
-    }
+        Ok((!result.is_null()).then(|| u16::from_be(serv.s_port as u16)))
+    })
 }
 
 /// The name of `addr` by a reverse lookup (`getnameinfo` with
 /// `NI_NAMEREQD`: no name, no answer).
 pub fn host_name(addr: IpAddr) -> Option<String> {
+    let sockaddr = socket2::SockAddr::from(SocketAddr::new(addr, 0));
     let mut host = [0u8; libc::NI_MAXHOST as usize];
-    let rc = match addr {
-        IpAddr::V4(a) => {
-            let sin = libc::sockaddr_in {
-                sin_family: libc::AF_INET as libc::sa_family_t,
-                sin_port: 0,
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from(a).to_be(),
-                },
-                sin_zero: [0; 8],
-            };
-            // SAFETY: `sin` is a complete sockaddr_in of the length given.
-            unsafe {
-                host_name_of(
-                    &sin as *const _ as *const _,
-                    mem::size_of_val(&sin),
-                    &mut host,
-                )
-            }
-        }
-        IpAddr::V6(a) => {
-            let sin6 = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                sin6_port: 0,
-                sin6_flowinfo: 0,
-                sin6_addr: libc::in6_addr {
-                    s6_addr: a.octets(),
-                },
-                sin6_scope_id: 0,
-            };
-            // SAFETY: `sin6` is a complete sockaddr_in6 of the length given.
-            unsafe {
-                host_name_of(
-                    &sin6 as *const _ as *const _,
-                    mem::size_of_val(&sin6),
-                    &mut host,
-                )
-            }
-        }
+    // SAFETY: `sockaddr` is a complete socket address (a `sockaddr_in`
+    // or `sockaddr_in6`) of the length given; `host` is ours with its
+    // length, and no service buffer is asked for. Both outlive the call.
+    let rc = unsafe {
+        libc::getnameinfo(
+            sockaddr.as_ptr().cast(),
+            sockaddr.len(),
+            host.as_mut_ptr().cast(),
+            host.len() as libc::socklen_t,
+            ptr::null_mut(),
+            0,
+            libc::NI_NAMEREQD,
+        )
     };
     if rc != 0 {
         return None;
@@ -257,59 +250,45 @@ pub fn host_name(addr: IpAddr) -> Option<String> {
     Some(name.to_string_lossy().into_owned())
 }
 
-/// `getnameinfo` for the host name only, into `host`.
-///
-/// # Safety
-///
-/// `addr` points at `len` readable bytes holding a socket address.
-unsafe fn host_name_of(addr: *const libc::sockaddr, len: usize, host: &mut [u8]) -> c_int {
-    // SAFETY: `addr` and `len` by the contract above; `host` is ours with
-    // its length, and no service buffer is asked for.
-    unsafe {
-        libc::getnameinfo(
-            addr,
-            len as libc::socklen_t,
-            host.as_mut_ptr().cast(),
-            host.len() as libc::socklen_t,
-            ptr::null_mut(),
-            0,
-            libc::NI_NAMEREQD,
-        )
-    }
-}
-
 /// The services-database name of `port` (host order) for protocol
 /// `proto` (`getservbyport_r`).
 pub fn service_name(port: u16, proto: &CStr) -> Option<String> {
-    let mut ent = MaybeUninit::<libc::servent>::uninit();
-    let mut result: *mut libc::servent = ptr::null_mut();
-    let mut buf = vec![0 as c_char; 4096];
-    // SAFETY: `proto` is NUL-terminated; `ent`, `buf` (with its length)
-    // and `result` are ours and outlive the call, which writes `ent`
-    // before pointing `result` at it.
-    let rc = unsafe {
-        getservbyport_r(
-            c_int::from(port.to_be()),
-            proto.as_ptr(),
-            ent.as_mut_ptr(),
-            buf.as_mut_ptr(),
-            buf.len(),
-            &mut result,
-        )
-    };
-    if rc != 0 || result.is_null() {
-        return None;
-    }
-    // SAFETY: on success `result` points at `ent`, now written, whose
-    // strings are NUL-terminated and live in `buf`, still alive; the name
-    // is copied out before `buf` goes.
-    unsafe {
-        let name = (*result).s_name;
-        if name.is_null() {
-            return None;
+    with_nss_buffer(|buf| {
+        let mut ent = MaybeUninit::<libc::servent>::uninit();
+        let mut result: *mut libc::servent = ptr::null_mut();
+        // SAFETY: `proto` is NUL-terminated; `ent`, `buf` (with its
+        // length) and `result` are ours and outlive the call, which writes
+        // `ent` before pointing `result` at it.
+        let rc = unsafe {
+            getservbyport_r(
+                c_int::from(port.to_be()),
+                proto.as_ptr(),
+                ent.as_mut_ptr(),
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc != 0 {
+            return Err(rc);
         }
-        Some(CStr::from_ptr(name).to_string_lossy().into_owned())
-    }
+        if result.is_null() {
+            return Ok(None);
+        }
+        // SAFETY: on success `result` points at `ent`, now written, whose
+        // strings are NUL-terminated and live in `buf`, alive until this
+        // closure returns; the name is copied out before that.
+        let name = unsafe { (*result).s_name };
+        if name.is_null() {
+            return Ok(None);
+        }
+        // SAFETY: as above, a NUL-terminated string inside `buf`.
+        Ok(Some(
+            unsafe { CStr::from_ptr(name) }
+                .to_string_lossy()
+                .into_owned(),
+        ))
+    })
 }
 
 /// The running C library's `inet_ntop` for an IPv6 address: what our own
@@ -389,5 +368,49 @@ pub(crate) fn qsort_by_wrapping_key(items: &mut [KeyId]) {
             mem::size_of::<KeyId>(),
             Some(compare),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nss_buffer_grows_on_erange_only_and_up_to_the_limit() {
+        let mut sizes = Vec::new();
+        let got = with_nss_buffer(|buf| {
+            sizes.push(buf.len());
+            if buf.len() < 16384 {
+                Err(libc::ERANGE)
+            } else {
+                Ok(Some(buf.len()))
+            }
+        });
+        assert_eq!(got, Some(16384));
+        assert_eq!(sizes, [1024, 4096, 16384]);
+
+        let mut calls = 0;
+        let got: Option<()> = with_nss_buffer(|_| {
+            calls += 1;
+            Err(libc::ENOENT)
+        });
+        assert_eq!((got, calls), (None, 1));
+
+        let mut last = 0;
+        let got: Option<()> = with_nss_buffer(|buf| {
+            last = buf.len();
+            Err(libc::ERANGE)
+        });
+        assert_eq!((got, last), (None, MAX_BUFFER));
+    }
+
+    #[test]
+    fn loopback_name_round_trips() {
+        // /etc/hosts names 127.0.0.1 on every Debian system (base-files),
+        // so both lookups are answered from the file, without DNS.
+        let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let name = host_name(loopback).expect("/etc/hosts names 127.0.0.1");
+        let name = std::ffi::CString::new(name).unwrap();
+        assert_eq!(host_address(&name, false), Some(loopback));
     }
 }

@@ -13,7 +13,7 @@ use std::net::IpAddr;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
-use crate::realserver::director::{self, Facts, Level, Route};
+use crate::realserver::director::{self, Check, Facts, Level, Remedy, Route};
 use crate::realserver::plan::{Needs, director_needs, realserver_needs};
 use crate::realserver::{
     self, Error, Host, Method, Report, State, StateDir, Step, Subject, Sysctl, SystemHost,
@@ -299,9 +299,21 @@ pub fn main(argv0: &str, word: &str, args: &[String]) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            say!("{bin} {word}: error: {e}");
+            say!("{bin} {word}: error: {}", message(&e));
             EXIT_ERROR
         }
+    }
+}
+
+/// The error as this command line words it: the library states what is
+/// wrong, and where one of our options is the way out, we name it here.
+fn message(e: &Error) -> String {
+    match e {
+        Error::NotPermitted => format!("{e}; --dry-run shows what would change"),
+        Error::VipElsewhere { iface, .. } => {
+            format!("{e}; remove it there first, or pass --interface {iface} to use it where it is")
+        }
+        _ => e.to_string(),
     }
 }
 
@@ -507,14 +519,113 @@ fn check(out: &mut Out) -> Result<i32, Error> {
                 "warning"
             }
         };
-        out.line(&format!("{tag}: {}", c.text));
+        out.line(&format!("{tag}: {}", check_text(&c)));
     }
     Ok(if warned { EXIT_PROBLEMS } else { EXIT_OK })
+}
+
+/// A line of `director check`: what was found, then the subcommand of
+/// ours that fixes it or looks further.
+fn check_text(c: &Check) -> String {
+    let text = &c.text;
+    match c.remedy {
+        None => text.clone(),
+        Some(Remedy::RealserverSetupDr) => {
+            format!("{text} (`ipvsadm realserver setup --method dr` there)")
+        }
+        Some(Remedy::DirectorSetupNat { ipv6: false }) => {
+            format!("{text} (`ipvsadm director setup --method nat`)")
+        }
+        Some(Remedy::DirectorSetupNat { ipv6: true }) => {
+            format!("{text} (`ipvsadm director setup --method nat --ipv6`)")
+        }
+        Some(Remedy::RealserverStatus) => {
+            format!("{text}; run `ipvsadm realserver status` on each real server")
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_name_the_option_that_helps() {
+        assert_eq!(
+            message(&Error::NotPermitted),
+            "permission denied: changing addresses, links and sysctls needs root (CAP_NET_ADMIN); --dry-run shows what would change"
+        );
+        let elsewhere = Error::VipElsewhere {
+            vip: "10.0.0.100".parse().unwrap(),
+            iface: "eth0".into(),
+            prefix: 24,
+            wanted: "lo".into(),
+        };
+        assert_eq!(
+            message(&elsewhere),
+            "10.0.0.100 is already on eth0 (as /24); remove it there first, or pass --interface eth0 to use it where it is"
+        );
+        let missing = Error::NoInterface("dummy0".into());
+        assert_eq!(message(&missing), "interface dummy0 does not exist");
+    }
+
+    #[test]
+    fn check_lines_name_the_subcommand_that_helps() {
+        let table = vec![(
+            Service::new(ipvs::model::ServiceKey::Addr {
+                protocol: ipvs::model::Protocol::Tcp,
+                addr: "10.0.0.100".parse().unwrap(),
+                port: 80,
+            }),
+            ["192.168.10.2", "192.168.10.3", "2001:db8::2"]
+                .iter()
+                .zip([
+                    ipvs::model::ForwardMethod::Route,
+                    ipvs::model::ForwardMethod::Masquerade,
+                    ipvs::model::ForwardMethod::Masquerade,
+                ])
+                .map(|(addr, forward)| {
+                    let mut d = Destination::new(addr.parse().unwrap(), 80);
+                    d.forward = forward;
+                    d
+                })
+                .collect(),
+        )];
+        let mut facts = Facts {
+            local_addrs: vec!["10.0.0.100".parse().unwrap()],
+            ip_forward: Some("0".into()),
+            ipv6_forwarding: Some("0".into()),
+            ..Facts::default()
+        };
+        for (addr, dev) in [("192.168.10.2", "eth0"), ("192.168.10.3", "eth0")] {
+            let route = Route {
+                dev: Some(dev.into()),
+                ..Route::default()
+            };
+            facts.routes.insert(addr.parse().unwrap(), route);
+        }
+        facts.routes.insert(
+            "2001:db8::2".parse().unwrap(),
+            Route {
+                dev: Some("eth0".into()),
+                ..Route::default()
+            },
+        );
+        let lines: Vec<String> = director::check(&table, &facts)
+            .iter()
+            .filter(|c| c.remedy.is_some())
+            .map(check_text)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "TCP 10.0.0.100:80 -> 192.168.10.2:80: DR, directly connected on eth0; the real server must have the VIP on lo and not answer ARP for it (`ipvsadm realserver setup --method dr` there)",
+                "NAT real servers, but net.ipv4.ip_forward is 0: their replies are not forwarded back to the clients (`ipvsadm director setup --method nat`)",
+                "IPv6 NAT real servers, but net.ipv6.conf.all.forwarding is 0: their replies are not forwarded back (`ipvsadm director setup --method nat --ipv6`)",
+                "not visible from the director: the real servers' default gateways (NAT), whether they answer ARP for the VIP (DR), their tunnel device and rp_filter (TUN); run `ipvsadm realserver status` on each real server",
+            ]
+        );
+    }
 
     #[test]
     fn grammar_is_consistent() {

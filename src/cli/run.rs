@@ -881,7 +881,7 @@ mod tests {
 
     use crate::cli::command::{ListRequest, ListView, SaveRequest, ServiceFormat};
     use ipvs::model::{ForwardMethod, Protocol, ServiceKey};
-    use ipvs::wire::{AttrWriter, CmdAttr, encode_dest, encode_service};
+    use ipvs::wire::{CmdAttr, encode_dest, encode_service};
     const INFO: Info = Info::new(0x010201, 4096);
 
     /// Replays the dump replies of a 2,000 x 10 table (the same ten real
@@ -904,16 +904,6 @@ mod tests {
         }
     }
 
-    fn reply(cmd: Cmd, fill: impl FnOnce(&mut AttrWriter)) -> Vec<u8> {
-        let mut w = AttrWriter::new();
-        fill(&mut w);
-        Request {
-            cmd,
-            attrs: w.into_bytes(),
-        }
-        .encode()
-    }
-
     /// `-L -n`, `-L -n --stats` and `-S -n` of a 2,000 x 10 table from
     /// replayed kernel replies: decode, sort, print. Not a check but the
     /// thing to count instructions on (`valgrind --tool=callgrind
@@ -931,9 +921,12 @@ mod tests {
                 port: 80,
             };
             let svc = Service::new(key);
-            services.push(reply(Cmd::NewService, |w| {
-                w.nest(CmdAttr::Service, |n| encode_service(n, &svc));
-            }));
+            services.push(
+                Request::with_attrs(Cmd::NewService, |w| {
+                    w.nest(CmdAttr::Service, |n| encode_service(n, &svc));
+                })
+                .encode(),
+            );
         }
         let mut dests = Vec::new();
         for d in 0..10u32 {
@@ -942,9 +935,12 @@ mod tests {
                 8080,
             );
             dest.forward = ForwardMethod::Masquerade;
-            dests.push(reply(Cmd::NewDest, |w| {
-                w.nest(CmdAttr::Dest, |n| encode_dest(n, &dest));
-            }));
+            dests.push(
+                Request::with_attrs(Cmd::NewDest, |w| {
+                    w.nest(CmdAttr::Dest, |n| encode_dest(n, &dest));
+                })
+                .encode(),
+            );
         }
         let mut session = Session {
             ipvs: Ipvs::with_transport(Box::new(Replay { services, dests })),

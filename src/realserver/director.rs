@@ -7,7 +7,8 @@
 //! the way to a TUN real server. It cannot see the real servers
 //! themselves — their default gateway (NAT), whether they answer ARP for
 //! the VIP (DR), their tunnel device and rp_filter (TUN) — so it says so;
-//! `ipvsadm realserver status` on each real server covers those.
+//! `status` (this module's real-server side) run on each of them covers
+//! those.
 //!
 //! `check` is pure (the facts are gathered by the caller), so every
 //! message is unit-tested.
@@ -25,10 +26,26 @@ pub enum Level {
     Warning,
 }
 
+/// One thing the check found. `text` states it; `remedy`, when there is
+/// one, names what would fix or show more, for the caller to word (the
+/// command line names its own subcommands).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
     pub level: Level,
     pub text: String,
+    pub remedy: Option<Remedy>,
+}
+
+/// What the preparation offers for a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Preparing each DR real server (the VIP on `lo`, ARP for it
+    /// suppressed), on that server.
+    RealserverSetupDr,
+    /// Turning forwarding on here for NAT: IPv4, or IPv6 too.
+    DirectorSetupNat { ipv6: bool },
+    /// Checking each real server on the server itself.
+    RealserverStatus,
 }
 
 /// How this host reaches one address.
@@ -108,9 +125,19 @@ pub fn destinations_to_route(table: &[(Service, Vec<Destination>)]) -> Vec<IpAdd
 /// Everything worth saying about `table` on a host described by `facts`.
 pub fn check(table: &[(Service, Vec<Destination>)], facts: &Facts) -> Vec<Check> {
     let mut out = Vec::new();
-    let mut say = |level: Level, text: String| out.push(Check { level, text });
+    let mut say = |level: Level, text: String, remedy: Option<Remedy>| {
+        out.push(Check {
+            level,
+            text,
+            remedy,
+        })
+    };
     if table.is_empty() {
-        say(Level::Note, "no virtual services are configured".into());
+        say(
+            Level::Note,
+            "no virtual services are configured".into(),
+            None,
+        );
     }
     let vips: Vec<IpAddr> = table
         .iter()
@@ -128,6 +155,7 @@ pub fn check(table: &[(Service, Vec<Destination>)], facts: &Facts) -> Vec<Check>
                 say(
                     Level::Ok,
                     format!("{name}: the virtual address is local here"),
+                    None,
                 );
             } else {
                 say(
@@ -136,11 +164,12 @@ pub fn check(table: &[(Service, Vec<Destination>)], facts: &Facts) -> Vec<Check>
                         "{name}: {addr} is not an address of this host; IPVS only sees packets addressed to this host (add the VIP to an interface, e.g. `ip addr add {addr}/{} dev eth0`)",
                         if addr.is_ipv4() { 32 } else { 128 }
                     ),
+                    None,
                 );
             }
         }
         if dests.is_empty() {
-            say(Level::Warning, format!("{name}: no real servers"));
+            say(Level::Warning, format!("{name}: no real servers"), None);
         }
         for d in dests {
             let rs = format!("{name} -> {}", addr_port(&d.addr, d.port));
@@ -149,6 +178,7 @@ pub fn check(table: &[(Service, Vec<Destination>)], facts: &Facts) -> Vec<Check>
                 say(
                     Level::Warning,
                     format!("{rs}: no route to the real server ({err})"),
+                    None,
                 );
                 continue;
             }
@@ -166,13 +196,18 @@ pub fn check(table: &[(Service, Vec<Destination>)], facts: &Facts) -> Vec<Check>
                         nat_v6 = true;
                     }
                     if route.local {
-                        say(Level::Note, format!("{rs}: NAT to an address of this host"));
+                        say(
+                            Level::Note,
+                            format!("{rs}: NAT to an address of this host"),
+                            None,
+                        );
                     } else if let Some(gw) = route.gateway {
                         say(
                             Level::Warning,
                             format!(
                                 "{rs}: NAT real server reached via gateway {gw}: its replies must come back through this director, so it (or {gw}) must route the clients' addresses to this director"
                             ),
+                            None,
                         );
                     } else {
                         // The VIPs are on the director too, but are no gateway.
@@ -192,6 +227,7 @@ pub fn check(table: &[(Service, Vec<Destination>)], facts: &Facts) -> Vec<Check>
                                     gw.join(" or ")
                                 }
                             ),
+                            None,
                         );
                     }
                 }
@@ -202,13 +238,15 @@ pub fn check(table: &[(Service, Vec<Destination>)], facts: &Facts) -> Vec<Check>
                             format!(
                                 "{rs}: DR needs the real server on a directly connected network (the director only rewrites the MAC address), but it is reached via {gw}"
                             ),
+                            None,
                         );
                     } else {
                         say(
                             Level::Ok,
                             format!(
-                                "{rs}: DR, {via}; the real server must have the VIP on lo and not answer ARP for it (`ipvsadm realserver setup --method dr` there)"
+                                "{rs}: DR, {via}; the real server must have the VIP on lo and not answer ARP for it"
                             ),
+                            Some(Remedy::RealserverSetupDr),
                         );
                     }
                 }
@@ -223,12 +261,13 @@ pub fn check(table: &[(Service, Vec<Destination>)], facts: &Facts) -> Vec<Check>
                             "{rs}: TUN {via}: encapsulation adds {overhead} bytes per packet; mind the MTU"
                         ),
                     };
-                    say(Level::Note, text);
+                    say(Level::Note, text, None);
                 }
-                ForwardMethod::Local => say(Level::Ok, format!("{rs}: local")),
+                ForwardMethod::Local => say(Level::Ok, format!("{rs}: local"), None),
                 ForwardMethod::Other(n) => say(
                     Level::Warning,
                     format!("{rs}: unknown forwarding method {n}"),
+                    None,
                 ),
             }
         }
@@ -238,24 +277,27 @@ pub fn check(table: &[(Service, Vec<Destination>)], facts: &Facts) -> Vec<Check>
         say(
             Level::Warning,
             format!(
-                "NAT real servers, but net.ipv4.ip_forward is {}: their replies are not forwarded back to the clients (`ipvsadm director setup --method nat`)",
+                "NAT real servers, but net.ipv4.ip_forward is {}: their replies are not forwarded back to the clients",
                 facts.ip_forward.as_deref().unwrap_or("missing")
             ),
+            Some(Remedy::DirectorSetupNat { ipv6: false }),
         );
     }
     if nat_v6 && off(&facts.ipv6_forwarding) {
         say(
             Level::Warning,
             format!(
-                "IPv6 NAT real servers, but net.ipv6.conf.all.forwarding is {}: their replies are not forwarded back (`ipvsadm director setup --method nat --ipv6`)",
+                "IPv6 NAT real servers, but net.ipv6.conf.all.forwarding is {}: their replies are not forwarded back",
                 facts.ipv6_forwarding.as_deref().unwrap_or("missing")
             ),
+            Some(Remedy::DirectorSetupNat { ipv6: true }),
         );
     }
     if !table.is_empty() {
         say(
             Level::Note,
-            "not visible from the director: the real servers' default gateways (NAT), whether they answer ARP for the VIP (DR), their tunnel device and rp_filter (TUN); run `ipvsadm realserver status` on each real server".into(),
+            "not visible from the director: the real servers' default gateways (NAT), whether they answer ARP for the VIP (DR), their tunnel device and rp_filter (TUN)".into(),
+            Some(Remedy::RealserverStatus)
         );
     }
     out
@@ -284,7 +326,10 @@ mod tests {
     fn lines(checks: &[Check]) -> Vec<String> {
         checks
             .iter()
-            .map(|c| format!("{:?}: {}", c.level, c.text))
+            .map(|c| match c.remedy {
+                Some(r) => format!("{:?}: {} [{r:?}]", c.level, c.text),
+                None => format!("{:?}: {}", c.level, c.text),
+            })
             .collect()
     }
 
@@ -327,8 +372,8 @@ mod tests {
                 "Warning: TCP 10.0.0.100:80: 10.0.0.100 is not an address of this host; IPVS only sees packets addressed to this host (add the VIP to an interface, e.g. `ip addr add 10.0.0.100/32 dev eth0`)",
                 "Ok: TCP 10.0.0.100:80 -> 192.168.10.2:80: NAT, directly connected on br0; the real server's default gateway must be 192.168.10.1 (not visible from here)",
                 "Warning: TCP 10.0.0.100:80 -> 172.16.0.9:80: NAT real server reached via gateway 192.168.10.254: its replies must come back through this director, so it (or 192.168.10.254) must route the clients' addresses to this director",
-                "Warning: NAT real servers, but net.ipv4.ip_forward is 0: their replies are not forwarded back to the clients (`ipvsadm director setup --method nat`)",
-                "Note: not visible from the director: the real servers' default gateways (NAT), whether they answer ARP for the VIP (DR), their tunnel device and rp_filter (TUN); run `ipvsadm realserver status` on each real server",
+                "Warning: NAT real servers, but net.ipv4.ip_forward is 0: their replies are not forwarded back to the clients [DirectorSetupNat { ipv6: false }]",
+                "Note: not visible from the director: the real servers' default gateways (NAT), whether they answer ARP for the VIP (DR), their tunnel device and rp_filter (TUN) [RealserverStatus]",
             ]
         );
     }

@@ -83,7 +83,9 @@ fn errno_text(errno: i32) -> &'static str {
     nix::errno::Errno::from_raw(errno).desc()
 }
 
-/// Why preparation failed.
+/// Why preparation failed. The messages state what is wrong and name no
+/// command-line option: a caller adds its own way out (ours does in
+/// `cli::realserver`).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{what}: {}", errno_text(*errno))]
@@ -95,13 +97,12 @@ pub enum Error {
         path: String,
         source: std::io::Error,
     },
-    #[error(
-        "permission denied: changing addresses, links and sysctls needs root (CAP_NET_ADMIN); --dry-run shows what would change"
-    )]
+    /// Changes need root with CAP_NET_ADMIN, and the caller lacks them.
+    #[error("permission denied: changing addresses, links and sysctls needs root (CAP_NET_ADMIN)")]
     NotPermitted,
-    #[error(
-        "{vip} is already on {iface} (as /{prefix}); remove it there first, or pass --interface {iface} to use it where it is"
-    )]
+    /// The VIP is already on `iface`, not on `wanted`, the interface
+    /// setup would put it on.
+    #[error("{vip} is already on {iface} (as /{prefix})")]
     VipElsewhere {
         vip: IpAddr,
         iface: String,

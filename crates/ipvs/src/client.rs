@@ -776,7 +776,7 @@ mod tests {
 
     use super::*;
     use crate::model::{DaemonState, Protocol};
-    use crate::wire::{AttrWriter, Cmd, CmdAttr, DaemonAttr, InfoAttr};
+    use crate::wire::{Cmd, CmdAttr, DaemonAttr, InfoAttr};
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     enum Call {
@@ -821,16 +821,6 @@ mod tests {
     fn ipvs() -> (Ipvs, Shared) {
         let s = Shared::default();
         (Ipvs::with_transport(Box::new(s.clone())), s)
-    }
-
-    fn body(cmd: Cmd, fill: impl FnOnce(&mut AttrWriter)) -> Vec<u8> {
-        let mut w = AttrWriter::new();
-        fill(&mut w);
-        Request {
-            cmd,
-            attrs: w.into_bytes(),
-        }
-        .encode()
     }
 
     fn key() -> ServiceKey {
@@ -910,15 +900,21 @@ mod tests {
     #[test]
     fn info_and_timeouts_decode_their_single_reply() {
         let (mut ipvs, fake) = ipvs();
-        fake.answer(Ok(vec![body(Cmd::SetInfo, |w| {
-            w.u32(InfoAttr::Version, 0x010201)
-                .u32(InfoAttr::ConnTabSize, 4096);
-        })]))
-        .answer(Ok(vec![body(Cmd::SetConfig, |w| {
-            w.u32(CmdAttr::TimeoutTcp, 900)
-                .u32(CmdAttr::TimeoutTcpFin, 120)
-                .u32(CmdAttr::TimeoutUdp, 300);
-        })]))
+        fake.answer(Ok(vec![
+            Request::with_attrs(Cmd::SetInfo, |w| {
+                w.u32(InfoAttr::Version, 0x010201)
+                    .u32(InfoAttr::ConnTabSize, 4096);
+            })
+            .encode(),
+        ]))
+        .answer(Ok(vec![
+            Request::with_attrs(Cmd::SetConfig, |w| {
+                w.u32(CmdAttr::TimeoutTcp, 900)
+                    .u32(CmdAttr::TimeoutTcpFin, 120)
+                    .u32(CmdAttr::TimeoutUdp, 300);
+            })
+            .encode(),
+        ]))
         .answer(Ok(vec![]));
         assert_eq!(
             ipvs.info().unwrap(),
@@ -952,9 +948,10 @@ mod tests {
             family: crate::model::Family::Inet6,
         });
         let svc_body = |s: &Service| {
-            body(Cmd::NewService, |w| {
+            Request::with_attrs(Cmd::NewService, |w| {
                 w.nest(CmdAttr::Service, |n| crate::wire::encode_service(n, s));
             })
+            .encode()
         };
         fake.answer(Ok(vec![svc_body(&a), svc_body(&b)]));
         let got = ipvs.services().unwrap();
@@ -962,19 +959,25 @@ mod tests {
         assert_eq!(fake.sent()[0], (Call::Dump, Request::get_services()));
 
         let d = Destination::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 3)), 8080);
-        fake.answer(Ok(vec![body(Cmd::NewDest, |w| {
-            w.nest(CmdAttr::Dest, |n| crate::wire::encode_dest(n, &d));
-        })]));
+        fake.answer(Ok(vec![
+            Request::with_attrs(Cmd::NewDest, |w| {
+                w.nest(CmdAttr::Dest, |n| crate::wire::encode_dest(n, &d));
+            })
+            .encode(),
+        ]));
         assert_eq!(ipvs.destinations(&key()).unwrap(), vec![d]);
         assert_eq!(fake.sent()[1], (Call::Dump, Request::get_dests(&key())));
 
-        fake.answer(Ok(vec![body(Cmd::NewDaemon, |w| {
-            w.nest(CmdAttr::Daemon, |n| {
-                n.u32(DaemonAttr::State, 2)
-                    .cstr(DaemonAttr::McastIfn, "eth0")
-                    .u32(DaemonAttr::SyncId, 0);
-            });
-        })]));
+        fake.answer(Ok(vec![
+            Request::with_attrs(Cmd::NewDaemon, |w| {
+                w.nest(CmdAttr::Daemon, |n| {
+                    n.u32(DaemonAttr::State, 2)
+                        .cstr(DaemonAttr::McastIfn, "eth0")
+                        .u32(DaemonAttr::SyncId, 0);
+                });
+            })
+            .encode(),
+        ]));
         let daemons = ipvs.daemons().unwrap();
         assert_eq!(daemons.len(), 1);
         assert_eq!(daemons[0].state, DaemonState::Backup);

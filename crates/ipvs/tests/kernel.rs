@@ -160,17 +160,14 @@ fn services_add_list_edit_delete() {
     // An IPv6 prefix over 128: the model cannot state one, but the
     // kernel's own refusal is still checked, with the request built by hand.
     {
-        use ipvs::wire::{AttrWriter, Cmd, CmdAttr, Request, encode_service_with_netmask};
+        use ipvs::wire::{Cmd, CmdAttr, Request, encode_service_with_netmask};
         use ipvs::{NetlinkTransport, Transport};
         let svc = Service::new(key(Protocol::Tcp, v6("2001:db8::9"), 80));
-        let mut w = AttrWriter::new();
-        w.nest(CmdAttr::Service, |n| {
-            encode_service_with_netmask(n, &svc, 129)
+        let req = Request::with_attrs(Cmd::NewService, |w| {
+            w.nest(CmdAttr::Service, |n| {
+                encode_service_with_netmask(n, &svc, 129)
+            });
         });
-        let req = Request {
-            cmd: Cmd::NewService,
-            attrs: w.into_bytes(),
-        };
         let mut raw = NetlinkTransport::connect().unwrap();
         let refused = raw.request(&req);
         assert!(

@@ -190,26 +190,18 @@ impl Socket {
     /// changes need anyway), else as far as `net.core.*mem_max` lets us.
     /// Returns the size the kernel now uses (it doubles what it is given).
     pub fn grow_buffer(&self, receive: bool, want: usize) -> usize {
-        let (force, plain) = if receive {
-            (libc::SO_RCVBUFFORCE, libc::SO_RCVBUF)
-        } else {
-            (libc::SO_SNDBUFFORCE, libc::SO_SNDBUF)
-        };
-        let val = want.min(i32::MAX as usize / 2) as libc::c_int;
+        let want = want.min(i32::MAX as usize / 2);
         let fd = self.fd.as_fd();
-        if sys::set_int_option(fd, libc::SOL_SOCKET, force, val).is_err() {
-            let _ = sys::set_int_option(fd, libc::SOL_SOCKET, plain, val);
+        if sys::set_buffer(fd, receive, true, want).is_err() {
+            let _ = sys::set_buffer(fd, receive, false, want);
         }
-        sys::int_option(fd, libc::SOL_SOCKET, plain)
-            .map(|v| v.max(0) as usize)
-            .unwrap_or(0)
+        sys::buffer_size(fd, receive).unwrap_or(0)
     }
 
     /// `NETLINK_CAP_ACK`: error acks carry only the request's header, not
     /// the whole request. Best effort (kernels before 4.3 lack it).
     pub fn cap_acks(&self) {
-        const NETLINK_CAP_ACK: libc::c_int = 10;
-        let _ = sys::set_int_option(self.fd.as_fd(), libc::SOL_NETLINK, NETLINK_CAP_ACK, 1);
+        let _ = sys::cap_acks(self.fd.as_fd());
     }
 }
 

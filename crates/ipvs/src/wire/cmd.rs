@@ -8,7 +8,7 @@
 
 use super::DecodeError;
 
-use super::attr::{self, Attr, malformed};
+use super::attr::{self, Attr, AttrWriter, malformed};
 
 /// `IPVS_GENL_VERSION`.
 pub const GENL_VERSION: u8 = 1;
@@ -87,6 +87,18 @@ pub struct Request {
 }
 
 impl Request {
+    /// `cmd` with the attributes `fill` writes: how every request is made,
+    /// and how tests and fake transports make the kernel's replies (the
+    /// same layout, read back with [`Reply::parse`]).
+    pub fn with_attrs(cmd: Cmd, fill: impl FnOnce(&mut AttrWriter)) -> Request {
+        let mut w = AttrWriter::for_request();
+        fill(&mut w);
+        Request {
+            cmd,
+            attrs: w.into_bytes(),
+        }
+    }
+
     /// The generic-netlink payload: genl header, then the attributes.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(4 + self.attrs.len());

@@ -13,15 +13,6 @@ use super::cmd::{Cmd, CmdAttr, Reply, Request};
 use super::dest::Counters;
 use super::{daemon, dest, info, service};
 
-fn with(cmd: Cmd, fill: impl FnOnce(&mut AttrWriter)) -> Request {
-    let mut w = AttrWriter::for_request();
-    fill(&mut w);
-    Request {
-        cmd,
-        attrs: w.into_bytes(),
-    }
-}
-
 fn full_service(w: &mut AttrWriter, svc: &Service) {
     w.nest(CmdAttr::Service, |n| service::encode_service(n, svc));
 }
@@ -33,23 +24,23 @@ fn keyed_service(w: &mut AttrWriter, key: &ServiceKey) {
 impl Request {
     /// GET_INFO: no attributes.
     pub fn get_info() -> Request {
-        with(Cmd::GetInfo, |_| {})
+        Request::with_attrs(Cmd::GetInfo, |_| {})
     }
 
     /// NEW_SERVICE: the whole service.
     pub fn new_service(svc: &Service) -> Request {
-        with(Cmd::NewService, |w| full_service(w, svc))
+        Request::with_attrs(Cmd::NewService, |w| full_service(w, svc))
     }
 
     /// SET_SERVICE: the whole service, as NEW_SERVICE.
     pub fn set_service(svc: &Service) -> Request {
-        with(Cmd::SetService, |w| full_service(w, svc))
+        Request::with_attrs(Cmd::SetService, |w| full_service(w, svc))
     }
 
     /// DEL_SERVICE: the key, in a service nest with the empty settings
     /// ipvsadm sends beside it.
     pub fn del_service(key: &ServiceKey) -> Request {
-        with(Cmd::DelService, |w| keyed_service(w, key))
+        Request::with_attrs(Cmd::DelService, |w| keyed_service(w, key))
     }
 
     /// GET_SERVICE for one service (a "do"); the dump form has no attributes.
@@ -57,7 +48,7 @@ impl Request {
         // ipvsadm's list path leaves the netmask 0 here (seen with strace);
         // the kernel reads only the identity, so copying it costs nothing.
         let svc = service::key_only_service(key);
-        with(Cmd::GetService, |w| {
+        Request::with_attrs(Cmd::GetService, |w| {
             w.nest(CmdAttr::Service, |n| {
                 service::encode_service_with_netmask(n, &svc, 0)
             });
@@ -66,23 +57,23 @@ impl Request {
 
     /// GET_SERVICE as a dump: no attributes.
     pub fn get_services() -> Request {
-        with(Cmd::GetService, |_| {})
+        Request::with_attrs(Cmd::GetService, |_| {})
     }
 
     /// FLUSH: no attributes.
     pub fn flush() -> Request {
-        with(Cmd::Flush, |_| {})
+        Request::with_attrs(Cmd::Flush, |_| {})
     }
 
     /// GET_DEST dump; its service nest carries the identity only.
     pub fn get_dests(key: &ServiceKey) -> Request {
-        with(Cmd::GetDest, |w| {
+        Request::with_attrs(Cmd::GetDest, |w| {
             w.nest(CmdAttr::Service, |n| service::encode_key(n, key));
         })
     }
 
     fn dest_cmd(cmd: Cmd, key: &ServiceKey, d: &Destination) -> Request {
-        with(cmd, |w| {
+        Request::with_attrs(cmd, |w| {
             keyed_service(w, key);
             w.nest(CmdAttr::Dest, |n| dest::encode_dest(n, d));
         })
@@ -105,7 +96,7 @@ impl Request {
 
     /// ZERO: one service's counters, or (no SERVICE nest) all of them.
     pub fn zero(key: Option<&ServiceKey>) -> Request {
-        with(Cmd::Zero, |w| {
+        Request::with_attrs(Cmd::Zero, |w| {
             if let Some(key) = key {
                 keyed_service(w, key);
             }
@@ -114,29 +105,29 @@ impl Request {
 
     /// GET_CONFIG: no attributes.
     pub fn get_config() -> Request {
-        with(Cmd::GetConfig, |_| {})
+        Request::with_attrs(Cmd::GetConfig, |_| {})
     }
 
     /// SET_CONFIG: the three timeouts.
     pub fn set_config(t: &Timeouts) -> Request {
-        with(Cmd::SetConfig, |w| info::encode_timeouts(w, t))
+        Request::with_attrs(Cmd::SetConfig, |w| info::encode_timeouts(w, t))
     }
 
     /// GET_DAEMON as a dump: no attributes.
     pub fn get_daemons() -> Request {
-        with(Cmd::GetDaemon, |_| {})
+        Request::with_attrs(Cmd::GetDaemon, |_| {})
     }
 
     /// NEW_DAEMON: the daemon nest.
     pub fn new_daemon(d: &Daemon) -> Request {
-        with(Cmd::NewDaemon, |w| {
+        Request::with_attrs(Cmd::NewDaemon, |w| {
             w.nest(CmdAttr::Daemon, |n| daemon::encode_daemon(n, d));
         })
     }
 
     /// DEL_DAEMON: a daemon nest of state and sync id.
     pub fn del_daemon(state: DaemonState, syncid: u32) -> Request {
-        with(Cmd::DelDaemon, |w| {
+        Request::with_attrs(Cmd::DelDaemon, |w| {
             w.nest(CmdAttr::Daemon, |n| {
                 daemon::encode_daemon_stop(n, state, syncid)
             });
@@ -244,12 +235,9 @@ mod tests {
     fn decodes_replies_and_rejects_wrong_commands() {
         let svc = Service::new(key());
         let nest = service::tests::kernel_service_nest(&svc, 2, !0);
-        let mut w = AttrWriter::new();
-        w.bytes(CmdAttr::Service, &nest);
-        let body = Request {
-            cmd: Cmd::NewService,
-            attrs: w.into_bytes(),
-        }
+        let body = Request::with_attrs(Cmd::NewService, |w| {
+            w.bytes(CmdAttr::Service, &nest);
+        })
         .encode();
         let mut want = svc.clone();
         want.flags = crate::model::ServiceFlags::empty();
