@@ -289,6 +289,36 @@ if [ "$(dn cat /proc/net/ip_vs_conn | wc -l)" -gt 1 ]; then
         fail "an undo step refused: exit 4, the refused step named, the rest undone (rc $rc)"
         sed 's/^/  | /' $W/out; diff $W/want $W/got | sed 's/^/  | /'
     fi
+    # A refusal in the delete phase: 10.9.9.2, at weight 0 already, needs
+    # no drain edit; another writer deletes it while apply waits for the
+    # template on 10.9.9.3 (the one server at a weight above 0), so its
+    # delete is refused after 10.9.9.3's was acknowledged. Undo adds
+    # 10.9.9.3 again, at the head of its list, and says so; the table is
+    # A without the server the other writer deleted.
+    printf '%s\n' "-A -t 10.9.9.9:80 -s rr -p 60" "-a -t 10.9.9.9:80 -r 10.9.9.2:80 -g -w 0" \
+        "-a -t 10.9.9.9:80 -r 10.9.9.3:80 -g -w 2" "-a -t 10.9.9.9:80 -r 10.9.9.5:80 -g -w 0" >$W/a0
+    printf '%s\n' "-A -t 10.9.9.9:80 -s rr -p 60" "-a -t 10.9.9.9:80 -r 10.9.9.4:80 -g -w 1" \
+        "-a -t 10.9.9.9:80 -r 10.9.9.5:80 -g -w 0" >$W/b0
+    dn $REF -C && dn $REF -R <$W/a0
+    dn nc -w 1 10.9.9.9 80 </dev/null >/dev/null 2>&1
+    ip netns exec dn "$OURS" apply --drain 4 $W/b0 >$W/out 2>&1 &
+    pid=$!
+    sleep 2
+    dn $REF -d -t 10.9.9.9:80 -r 10.9.9.2:80
+    wait $pid
+    rc=$?
+    dn $REF -S -n >$W/got
+    grep -v 10.9.9.2: $W/a0 >$W/want
+    first=$(dn $REF -L -n --nosort | awk '$1 == "->" && $2 != "RemoteAddress:Port" { print $2; exit }')
+    if [ $rc -eq 1 ] && grep -q "10.9.9.2:80.*No such destination" $W/out &&
+        grep -q "added again" $W/out && grep -q "^  -a -t 10.9.9.9:80 -r 10.9.9.3:80 -g -w 2$" $W/out &&
+        [ "$first" = 10.9.9.3:80 ] && cmp -s $W/want $W/got; then
+        pass "a delete refused: exit 1, the server deleted before it added again at the head of its list, the rest undone"
+        sed 's/^/  # /' $W/out
+    else
+        fail "a delete refused: exit 1, the server deleted before it added again at the head of its list, the rest undone (rc $rc, first $first)"
+        sed 's/^/  | /' $W/out; diff $W/want $W/got | sed 's/^/  | /'
+    fi
     # UDP has no active connections: a leaving server with any
     # connection entry is waited for. nslookup sends a query to port 53.
     printf '%s\n' "-A -u 10.9.9.9:53 -s rr" "-a -u 10.9.9.9:53 -r 10.9.9.2:53 -g -w 1" >$W/ua
