@@ -224,8 +224,14 @@ fn ipv6_literal(text: &[u8]) -> Option<Ipv6Addr> {
 }
 
 fn host_part(host: &[u8], bracketed: bool) -> Option<IpAddr> {
+    if !bracketed && host.contains(&b':') {
+        // What is left of the last colon of an operand that is not an
+        // IPv6 literal as a whole (`2001:db8::1:65535`): ipvsadm reads it
+        // as an IPv4 address or name, which it cannot be, so the operand
+        // is invalid; the IPv6 lookup below would take it.
+        return None;
+    }
     if let Some(v6) = ipv6_literal(host) {
-        // Only reachable in brackets: a bare IPv6 literal has no port.
         return Some(IpAddr::V6(v6));
     }
     if let Some(v4) = inet_aton(host) {
