@@ -26,6 +26,12 @@
 #                       change, as Debian's reload does (once: it is slow)
 # as ratios to ours -S -n of the same size and run, and to the reload;
 # with peak RSS (busybox time) of ours -S -n and of the 1% change.
+# Peak RSS (busybox time) of ours and the reference's -L -n at each size.
+# "memory" (a step like "startup", not in the default list): peak RSS of
+# ours -R of 10 MB and of 100 MB of input, and the reference's of 10 MB;
+# the input adds and deletes one service in turns, each line padded with
+# blanks to 120 bytes (so that 100 MB stays minutes, not hours, of kernel
+# work under TCG).
 # Start-up: SINGLE invocations of one `-A` each (from an empty table)
 # and SINGLE_LIST of `-L -n` on an empty table, in blocks of BLOCK per tool,
 # alternating.
@@ -213,6 +219,7 @@ startup() {
 : >$W/table
 : >$W/apply_table
 : >$W/apply_notes
+: >$W/rss_notes
 
 # peak TOOL ARGS...: the peak RSS in KiB of one run (output discarded).
 # busybox time takes ru_maxrss for pages and multiplies by the page size
@@ -220,6 +227,34 @@ startup() {
 peak() {
     busybox time -f %M -o $W/peak "$@" >/dev/null 2>&1 </dev/null
     echo $(($(cat $W/peak) / 4))
+}
+
+# peak_in FILE TOOL ARGS...: peak() with FILE as standard input.
+peak_in() {
+    f=$1
+    shift
+    busybox time -f %M -o $W/peak "$@" >/dev/null 2>&1 <"$f"
+    echo $(($(cat $W/peak) / 4))
+}
+
+# memory: the peak RSS of restores of 10 MB and 100 MB.
+memory() {
+    for mb in 10 100; do
+        awk -v lines=$((mb * 1024 * 1024 / 120)) 'BEGIN {
+            pad = sprintf("%100s", "")
+            for (i = 0; i < lines; i += 2) {
+                print substr("-A -t 10.0.0.1:80 -s rr" pad, 1, 119)
+                print substr("-D -t 10.0.0.1:80" pad, 1, 119)
+            }
+        }' >$W/mem$mb
+    done
+    $REF -C
+    ours10=$(peak_in $W/mem10 "$OURS" -R)
+    ours100=$(peak_in $W/mem100 "$OURS" -R)
+    ref10=$(peak_in $W/mem10 "$REF" -R)
+    rm -f $W/mem10 $W/mem100
+    echo "memory: peak RSS of -R: ours $ours10 KiB at 10 MB, $ours100 KiB at 100 MB; reference $ref10 KiB at 10 MB" >>$W/rss_notes
+    echo "bench: memory: done" >&2
 }
 
 # apply_step SIZE SERVICES RUNS: the apply rows, in the namespace whose
@@ -230,6 +265,7 @@ apply_step() {
     change $every 1 <$W/rules >$W/rules_sched
     nsched=$(grep -c '^-A.*-s rr' $W/rules_sched)
     for n in nochange change sched; do eval "best_apply_$n="; done
+    best_reload=
     i=0
     while [ $i -lt "$3" ]; do
         timed apply_nochange "$OURS" apply $W/rules
@@ -296,6 +332,10 @@ for size in $SIZES; do
         startup
         continue
     fi
+    if [ "$size" = memory ]; then
+        memory
+        continue
+    fi
     ns=${size%x*}; nd=${size#*x}
     runs=$RUNS; [ "$ns" -ge 10000 ] && runs=$RUNS_LARGE
     gen "$ns" "$nd" >$W/rules
@@ -339,6 +379,7 @@ for size in $SIZES; do
         same "$size: -S -n, ours / baseline" $W/save_ours.out $W/save_base.out
         same "$size: -L -n --stats, ours / baseline" $W/stats_ours.out $W/stats_base.out
     fi
+    echo "$size: peak RSS of -L -n: ours $(peak "$OURS" -L -n) KiB, reference $(peak "$REF" -L -n) KiB" >>$W/rss_notes
     [ "$APPLY" = 1 ] && apply_step "$size" "$ns" "$runs"
     echo "bench: $size: done"
     # shellcheck disable=SC2154 # best_* are set by best(), through eval
@@ -369,5 +410,6 @@ if [ -s $W/apply_table ]; then
     cat $W/apply_notes
     echo
 fi
+[ -s $W/rss_notes ] && { cat $W/rss_notes; echo; }
 [ $fail = 0 ] && echo "bench: outputs identical" || echo "bench: FAILED (see above)"
 exit $fail
