@@ -222,14 +222,11 @@ startup() {
 : >$W/rss_notes
 
 # peak TOOL ARGS...: the peak RSS in KiB of one run (output discarded).
+peak() { peak_in /dev/null "$@"; }
+
+# peak_in FILE TOOL ARGS...: the same with FILE as standard input.
 # busybox time takes ru_maxrss for pages and multiplies by the page size
 # in KiB (4): divided back here (checked against /proc/PID/status VmHWM).
-peak() {
-    busybox time -f %M -o $W/peak "$@" >/dev/null 2>&1 </dev/null
-    echo $(($(cat $W/peak) / 4))
-}
-
-# peak_in FILE TOOL ARGS...: peak() with FILE as standard input.
 peak_in() {
     f=$1
     shift

@@ -33,13 +33,7 @@ if ! command -v groff >/dev/null; then
     apt-get update && apt-get install -y groff-base
 fi
 
-fail=0
-ok() { printf 'ok   %s\n' "$*"; }
-bad() { printf 'FAIL %s\n' "$*"; fail=1; }
-# expect NAME EXPECTED ACTUAL
-expect() {
-    if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: expected '$2', got '$3'"; fi
-}
+. tests/deb/report.sh
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -41,13 +41,7 @@ mkdir -p "$cache"
 export DEBIAN_FRONTEND=noninteractive
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
-fail=0
-ok() { printf 'ok   %s\n' "$*"; }
-bad() { printf 'FAIL %s\n' "$*"; fail=1; }
-check() {
-    local name=$1; shift
-    if "$@"; then ok "$name"; else bad "$name"; fi
-}
+. tests/deb/report.sh
 
 # --- the root, built once
 if ! command -v mmdebstrap >/dev/null; then

@@ -27,13 +27,7 @@ fetch() {
 ref=$(fetch "ipvsadm=1:1.31-1+b1")
 bbdeb=$(fetch busybox-static)
 
-fail=0
-ok() { printf 'ok   %s\n' "$*"; }
-bad() { printf 'FAIL %s\n' "$*"; fail=1; }
-check() {
-    local name=$1; shift
-    if "$@"; then ok "$name"; else bad "$name"; fi
-}
+. tests/deb/report.sh
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
