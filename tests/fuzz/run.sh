@@ -50,11 +50,16 @@ for target in "${targets[@]}"; do
     # the fuzzer's alone. stderr of the target closed (-close_fd_mask=2):
     # the program's error messages would fill the log; libFuzzer keeps its
     # own output.
-    { time "$bin" -artifact_prefix="artifacts/$target/" \
+    # libFuzzer writes its log (fuzz-0.log) into the current directory:
+    # run it in $work so that two runs on different targets can share
+    # the tree.
+    cd "$work"
+    { time "$root/fuzz/$bin" -artifact_prefix="$root/fuzz/artifacts/$target/" \
         -max_total_time="$seconds" -jobs=1 -workers=1 -close_fd_mask=2 \
         -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        "$work/new" "$corpus" >"$work/run.log" 2>&1; } 2>"$work/time" || status=$?
-    log=fuzz-0.log
+        "$work/new" "$root/fuzz/$corpus" >"$work/run.log" 2>&1; } 2>"$work/time" || status=$?
+    cd "$root/fuzz"
+    log=$work/fuzz-0.log
     if [ "$status" -ne 0 ] || grep -q 'ERROR: libFuzzer\|panicked' "$log" 2>/dev/null; then
         cat "$work/run.log" "$log" 2>/dev/null | tail -40 >&2
         echo "$target: libFuzzer stopped with a failure (input in fuzz/artifacts/$target/)" >&2
@@ -79,16 +84,22 @@ for target in "${targets[@]}"; do
     rm -rf "$work"
     files=$(find "$corpus" -type f | wc -l)
     echo "$target: ${execs:-?} executions, ${cov:-cov: ?}, $cpu CPU-s, $new new inputs, corpus $files files"
-    awk -F'\t' -v OFS='\t' -v t="$target" -v c="$cpu" -v e="${execs:-0}" '
-        NR == 1 { print; next }
-        $1 == t { $2 += c; $3 += e; seen = 1 }
-        { print }
-        END { if (!seen) print t, c, e }' "$tsv" >"$tsv.new"
-    mv "$tsv.new" "$tsv"
+    # Under a lock, for the same reason.
+    (
+        flock 9
+        awk -F'\t' -v OFS='\t' -v t="$target" -v c="$cpu" -v e="${execs:-0}" '
+            NR == 1 { print; next }
+            $1 == t { $2 += c; $3 += e; seen = 1 }
+            { print }
+            END { if (!seen) print t, c, e }' "$tsv" >"$tsv.new"
+        mv "$tsv.new" "$tsv"
+    ) 9>"$root/fuzz/target/cpu.lock"
 done
 
 # The table in doc/fuzzing.md between its markers, from fuzz/cpu.tsv.
 doc=$root/doc/fuzzing.md
+exec 9>"$root/fuzz/target/cpu.lock"
+flock 9
 if [ -f "$doc" ]; then
     table=$(awk -F'\t' 'NR == 1 { print "| target | CPU seconds | executions |"; print "|---|---:|---:|"; next }
         { print "| " $1 " | " $2 " | " $3 " |" }' "$tsv")
