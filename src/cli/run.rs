@@ -15,6 +15,7 @@ use super::command::{Command, ListRequest, ListView, SaveRequest, ServiceFormat}
 use super::kernel_errors::{Op, errno_of, kernel_message, message};
 use super::views;
 use super::views::names::{NoNames, Resolver, SystemResolver};
+use crate::sys::Output;
 
 /// How a command ended: the exit status, and for `-R` whether the whole
 /// restore must stop here.
@@ -88,11 +89,8 @@ pub fn print_line(message: &[u8]) {
 /// Runs `/sbin/modprobe -- ip_vs` as ipvsadm does (its output passes
 /// through) and says whether it exited 0.
 fn modprobe_ipvs() -> bool {
-    std::process::Command::new("/sbin/modprobe")
-        .args(["--", "ip_vs"])
-        .status()
-        .map(|status| status.success())
-        .unwrap_or(false)
+    crate::sys::modprobe(&["--", "ip_vs"], Output::Inherit, Output::Inherit)
+        .is_ok_and(|status| status.success())
 }
 
 /// The two lines ipvsadm prints when IPVS cannot be reached.

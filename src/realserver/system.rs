@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::rtnl::{RouteInfo, Rtnl};
 use super::sysctl::{self, Sysctl};
 use super::{Address, Error, Host, Link, Result};
+use crate::sys::Output;
 
 /// `CAP_NET_ADMIN`'s bit in `/proc/self/status`'s `CapEff`.
 const CAP_NET_ADMIN: u32 = 12;
@@ -91,10 +92,7 @@ impl Host for SystemHost {
     /// `/sbin/modprobe -- NAME`, as ipvsadm runs it for `ip_vs` (its
     /// messages pass through on stderr).
     fn load_module(&mut self, name: &str) -> Result<()> {
-        let status = std::process::Command::new("/sbin/modprobe")
-            .args(["--", name])
-            .stdout(std::process::Stdio::null())
-            .status()
+        let status = crate::sys::modprobe(&["--", name], Output::Discard, Output::Inherit)
             .map_err(|e| Error::Module {
                 module: name.to_string(),
                 detail: format!("/sbin/modprobe: {e}"),

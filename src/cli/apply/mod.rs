@@ -27,6 +27,7 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 
 use super::kernel_errors::kernel_message;
 use super::run;
+use crate::sys::Output;
 
 const EXIT_OK: i32 = 0;
 const EXIT_REFUSED: i32 = 1;
@@ -465,11 +466,7 @@ fn load_modules(plan: &Plan) {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if plain && !have(&module) && module != "ip_vs_none" {
-            let _ = std::process::Command::new("/sbin/modprobe")
-                .args(["-q", "--", &module])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .status();
+            let _ = crate::sys::modprobe(&["-q", "--", &module], Output::Discard, Output::Discard);
         }
     }
 }
