@@ -23,7 +23,9 @@
 #    deletes /etc/ipvsadm.rules and disables ipvsadm.service, whose name
 #    ours shares (the README tells operators both).
 # 4. Going back: apt installs Debian's ipvsadm over ours, its unit enabled
-#    and not masked (our postrm masks the unit on remove).
+#    and not masked. Removing either of our packages leaves the unit's
+#    name unmasked (Debian 12's ipvsadm, an init script, would not lift a
+#    mask: its rules would no longer be restored at boot).
 # 5. Upgrading from the Debian 12 package (a machine upgraded to 13): the
 #    programs move from /sbin to /usr/sbin, which name the same files on
 #    merged /usr, and dpkg loses none.
@@ -228,6 +230,14 @@ check "ipvsadm is installed, ipvsadm-rs removed (config files left)" \
 check "every file of Debian's ipvsadm is there as packaged (dpkg --verify)" verify "$r" ipvsadm
 check "its /etc/default/ipvsadm is back" cmp -s "$tmp/ref.default" "$r/etc/default/ipvsadm"
 check "its ipvsadm.service is enabled and not masked" eval 'enabled_as "$r" "$tmp/ref.service" && not_masked "$r"'
+droproot "$r"
+r=$tmp/r4b
+newroot "$r"
+for pkg in ours.deb ours12.deb; do
+    in_root "$r" apt-get install -y "/tmp/$pkg" || { cat "$tmp/log"; exit 1; }
+    in_root "$r" dpkg -r ipvsadm-rs || { cat "$tmp/log"; exit 1; }
+    check "removing $pkg leaves ipvsadm.service not masked" not_masked "$r"
+done
 droproot "$r"
 
 # --- 5. from the Debian 12 package to the Debian 13 one
