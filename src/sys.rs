@@ -298,8 +298,6 @@ pub fn service_name(port: u16, proto: &CStr) -> Option<String> {
     })
 }
 
-/// The running C library's `inet_ntop` for an IPv6 address: what our own
-/// IPv6 text is tested against.
 /// Where a spawned program's standard output or error goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Output {
@@ -412,6 +410,8 @@ fn check(rc: c_int) -> io::Result<()> {
 }
 
 #[cfg(test)]
+/// The running C library's `inet_ntop` for an IPv6 address: what our own
+/// IPv6 text is tested against.
 pub(crate) fn inet_ntop6(addr: Ipv6Addr) -> String {
     unsafe extern "C" {
         fn inet_ntop(
@@ -491,9 +491,6 @@ pub(crate) fn qsort_by_wrapping_key(items: &mut [KeyId]) {
 
 #[cfg(test)]
 mod tests {
-
-    use super::{Output, run};
-
     #[test]
     fn run_waits_and_returns_the_exit_status() {
         let status = run(
@@ -509,10 +506,7 @@ mod tests {
             Output::Inherit,
             Output::Inherit,
         );
-        assert_eq!(
-            std::os::unix::process::ExitStatusExt::signal(&status.unwrap()),
-            Some(9)
-        );
+        assert_eq!(status.unwrap().signal(), Some(9));
     }
 
     #[test]

@@ -31,6 +31,8 @@ fi
 cargo +nightly fuzz build
 
 tsv=$root/fuzz/cpu.tsv
+# Held while cpu.tsv and the table made from it are rewritten.
+lock=$root/fuzz/target/cpu.lock
 [ -f "$tsv" ] || printf 'target\tcpu_seconds\texecutions\n' >"$tsv"
 
 for target in "${targets[@]}"; do
@@ -93,12 +95,12 @@ for target in "${targets[@]}"; do
             { print }
             END { if (!seen) print t, c, e }' "$tsv" >"$tsv.new"
         mv "$tsv.new" "$tsv"
-    ) 9>"$root/fuzz/target/cpu.lock"
+    ) 9>"$lock"
 done
 
 # The table in doc/fuzzing.md between its markers, from fuzz/cpu.tsv.
 doc=$root/doc/fuzzing.md
-exec 9>"$root/fuzz/target/cpu.lock"
+exec 9>"$lock"
 flock 9
 if [ -f "$doc" ]; then
     table=$(awk -F'\t' 'NR == 1 { print "| target | CPU seconds | executions |"; print "|---|---:|---:|"; next }
