@@ -299,15 +299,16 @@ mkcpio() {
 
 # -------------------------------------------------------------- base initramfs
 # Everything that does not change between runs of the tests: busybox, kernel
-# modules, the reference ipvsadm, ip, strace, /etc. Rebuilt only when an input
-# changes (the key below).
+# modules, the reference ipvsadm, ip, strace, chrt, /etc. Rebuilt only when
+# an input changes (the key below).
 hostbin_ip=$(command -v ip)
 hostbin_strace=$(command -v strace)
+hostbin_chrt=$(command -v chrt)
 base_key=$( {
     echo "$kpkg $(cat "$kdir.stamp") $(cat "$bbdir.stamp") $(cat "$bbsdir.stamp") $(cat "$refdir.stamp")"
     for d in "${ref_libdirs[@]}" "${trixie_dirs[@]}"; do cat "$d.stamp"; done
     cat "$here/run.sh" "$here/init"
-    sha256sum "$hostbin_ip" "$hostbin_strace" "$etcsrc/services" "$etcsrc/protocols" /lib64/ld-linux-x86-64.so.2
+    sha256sum "$hostbin_ip" "$hostbin_strace" "$hostbin_chrt" "$etcsrc/services" "$etcsrc/protocols" /lib64/ld-linux-x86-64.so.2
 } | sha256sum | cut -c1-16)
 base_cpio=$rcache/base.cpio
 
@@ -381,11 +382,13 @@ build_base() {
         chmod 755 "$br/trixie/ipvsadm/ipvsadm"
     fi
 
-    # iproute2 (busybox's ip cannot do netns) and strace from the host
+    # iproute2 (busybox's ip cannot do netns), strace and chrt (busybox
+    # has none) from the host
     rm -f "$br/sbin/ip" "$br/bin/ip" "$br/usr/bin/ip" "$br/usr/sbin/ip"
     copy_bin "$br" "$hostbin_ip" /sbin/ip
     [ -d /etc/iproute2 ] && cp -r /etc/iproute2 "$br/etc/"
     copy_bin "$br" "$hostbin_strace" /usr/bin/strace
+    copy_bin "$br" "$hostbin_chrt" /usr/bin/chrt
     copy_bin "$br" "$(command -v getent)" /usr/bin/getent
 
     # glibc NSS modules for getaddrinfo/getservbyname/getpwnam (glibc 2.36

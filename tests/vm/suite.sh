@@ -7,7 +7,9 @@
 #  3. every other tests/diff/*.cases, in one run-cases.sh run; then the
 #     random differential cases test.sh wrote (/files-extra/random.cases,
 #     when there: the default kernel, no case files given)
-#  4. tests/net/realserver.sh (our realserver/director subcommands),
+#  4. tests/daemon/stop-race.sh (a sync daemon stopped before its thread
+#     ran: ours answers, the reference waits), tests/net/realserver.sh
+#     (our realserver/director subcommands),
 #     tests/net/netns.sh (--netns with two namespaces) and the traffic
 #     tests, tests/net/run.sh (namespaces, real HTTP through NAT, DR
 #     and TUN services, SIP Call-IDs in the connection table) and
@@ -92,6 +94,8 @@ fi
 
 # Our own subcommands: real-server and director preparation.
 if [ $# -eq 0 ]; then
+    step "sync daemon stopped before its thread ran (daemon/stop-race.sh)"
+    sh daemon/stop-race.sh || fail=1
     step "realserver/director preparation (net/realserver.sh)"
     sh net/realserver.sh || fail=1
     step "network namespaces (net/netns.sh)"
@@ -116,10 +120,12 @@ fi
 
 for t in /bin-extra/kernel*; do
     [ -x "$t" ] || continue
+    # A hung test fails its step (and names itself in the log) instead of
+    # running into the VM's time budget; they take seconds.
     step "rust kernel tests: ${t##*/}"
-    "$t" --test-threads=1 --include-ignored --skip no_module --skip non_root || fail=1
+    timeout 300 "$t" --test-threads=1 --include-ignored --skip no_module --skip non_root || fail=1
     step "rust kernel tests as user nobody: ${t##*/} non_root"
-    IPVS_TEST_NONROOT=1 /tests/vm/bin/as_nobody "$t" --include-ignored --exact non_root || fail=1
+    IPVS_TEST_NONROOT=1 timeout 300 /tests/vm/bin/as_nobody "$t" --include-ignored --exact non_root || fail=1
 done
 
 if [ -x /trixie/ipvsadm/ipvsadm ] && [ $# -eq 0 ]; then

@@ -236,6 +236,14 @@ const BATCH_BUFFER: usize = 4 << 20;
 /// or dump parts and `NLMSG_DONE`, usually come together.
 const REPLY_SLOTS: usize = 4;
 
+/// What ends the replies to a request: the ack of a "do", or the
+/// `NLMSG_DONE` of a dump.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum End {
+    Ack,
+    Done,
+}
+
 /// Which socket a message goes on.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Line {
@@ -319,7 +327,7 @@ impl NetlinkTransport {
         let body = [&[CTRL_CMD_GETFAMILY, 2, 0, 0][..], &w.into_bytes()].concat();
         let seq = self.send(GENL_ID_CTRL, F_REQUEST | F_ACK, &body)?;
         let mut id = None;
-        let got = self.collect(seq, Line::Main, &mut |body| {
+        let got = self.collect(seq, Line::Main, End::Ack, &mut |body| {
             let reply = wire::Reply::parse(body)?;
             for a in wire::attrs(reply.attrs) {
                 let a = a?;
@@ -377,11 +385,33 @@ impl NetlinkTransport {
     /// for other sequence numbers are left over from an earlier request
     /// that failed half-way; they are skipped. After an error from `each`
     /// the rest is still read, so the socket stays in step.
-    fn collect(&mut self, seq: u32, line: Line, each: &mut dyn FnMut(&[u8]) -> Raw<()>) -> Raw<()> {
+    ///
+    /// A "do" is read without blocking: the kernel runs the request inside
+    /// our `sendmsg` and queues every reply to it before `send` returns
+    /// (a dump's later parts, by contrast, are made as we read). So a "do"
+    /// that finds its queue empty before its ack will get no ack at all.
+    /// Netlink withholds the ack of exactly one kind of request: one whose
+    /// handler returned EINTR (netlink reads that code as "the request
+    /// will be restarted", and answers nothing). IPVS returns it when
+    /// DEL_DAEMON stopped a daemon whose thread had not yet run; Debian's
+    /// ipvsadm then waits forever. We report the code the kernel withheld.
+    fn collect(
+        &mut self,
+        seq: u32,
+        line: Line,
+        end: End,
+        each: &mut dyn FnMut(&[u8]) -> Raw<()>,
+    ) -> Raw<()> {
         let (sock, slot) = self.line(line);
+        let queued = end == End::Ack;
         let mut outcome = Ok(());
         loop {
-            let got = sock.recv(slot, REPLY_SLOTS, false)?;
+            let got = match sock.recv(slot, REPLY_SLOTS, queued) {
+                Err(e) if queued && e.kind() == std::io::ErrorKind::WouldBlock => {
+                    return Err(Failure::Kernel(libc::EINTR));
+                }
+                got => got?,
+            };
             if got.cut() && outcome.is_ok() {
                 outcome = Err(Failure::Truncated);
             }
@@ -430,7 +460,7 @@ impl Transport for NetlinkTransport {
     fn request(&mut self, req: &Request) -> Raw<Vec<Vec<u8>>> {
         let seq = self.send_request(req, F_REQUEST | F_ACK, Line::Main)?;
         let mut bodies = Vec::new();
-        self.collect(seq, Line::Main, &mut |b| {
+        self.collect(seq, Line::Main, End::Ack, &mut |b| {
             bodies.push(b.to_vec());
             Ok(())
         })?;
@@ -458,7 +488,7 @@ impl Transport for NetlinkTransport {
             Line::Main
         };
         let seq = self.send_request(req, F_REQUEST | F_ACK | F_DUMP, line)?;
-        let dumped = self.collect(seq, line, each);
+        let dumped = self.collect(seq, line, End::Done, each);
         if matches!(dumped, Err(Failure::Truncated)) && line == Line::Dests {
             self.dest_slot = self.dest_slot.max(page_slot());
         }
@@ -533,10 +563,7 @@ impl Ipvs {
 
     /// A "do" whose replies we do not need.
     fn act(&mut self, op: Operation, req: &Request) -> Result<()> {
-        self.transport
-            .request(req)
-            .map(drop)
-            .map_err(|f| Error::new(op, f))
+        settle(op, self.transport.request(req).map(drop))
     }
 
     /// A "do" that must answer with exactly one reply before its ack.
@@ -577,7 +604,7 @@ impl Ipvs {
         let mut results: Vec<Result<()>> = results
             .into_iter()
             .zip(&mut ops)
-            .map(|(r, op)| r.map_err(|f| Error::new(op, f)))
+            .map(|(r, op)| settle(op, r))
             .collect();
         // One result per change, whatever the transport did; a missing one
         // counts as failed rather than silently passing.
@@ -762,9 +789,22 @@ impl Ipvs {
     }
 
     /// DEL_DAEMON: stops the daemon of `state` (`syncid` is sent too, as
-    /// ipvsadm does; the kernel ignores it).
+    /// ipvsadm does; the kernel ignores it). `ESRCH` if none runs. A daemon
+    /// stopped before its thread first ran is stopped too, though the
+    /// kernel then answers nothing (see the transport); that is `Ok`.
     pub fn stop_daemon(&mut self, state: DaemonState, syncid: u32) -> Result<()> {
         self.act(Operation::StopDaemon, &Request::del_daemon(state, syncid))
+    }
+}
+
+/// The result of a change as its caller should see it. DEL_DAEMON fails
+/// with EINTR when the daemon's thread was stopped before it first ran
+/// (the thread's own return code, passed on); the kernel has taken the
+/// daemon down all the same, so the stop succeeded.
+fn settle(op: Operation, result: Raw<()>) -> Result<()> {
+    match result {
+        Err(Failure::Kernel(libc::EINTR)) if op == Operation::StopDaemon => Ok(()),
+        other => other.map_err(|f| Error::new(op, f)),
     }
 }
 
@@ -829,6 +869,22 @@ mod tests {
             addr: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
             port: 80,
         }
+    }
+
+    #[test]
+    fn a_daemon_stopped_before_its_thread_ran_is_stopped() {
+        let (mut ipvs, fake) = ipvs();
+        let eintr = || Err(Failure::Kernel(libc::EINTR));
+        fake.answer(eintr()).answer(eintr()).answer(eintr());
+        ipvs.stop_daemon(DaemonState::Backup, 0).unwrap();
+        let stop = Change::StopDaemon {
+            state: DaemonState::Master,
+            syncid: 0,
+        };
+        let got = ipvs.execute(&[stop, Change::Flush]);
+        assert!(got[0].is_ok(), "{got:?}");
+        // From any other change, the code stays an error.
+        assert_eq!(got[1].as_ref().unwrap_err().errno(), Some(libc::EINTR));
     }
 
     #[test]

@@ -35,6 +35,13 @@
 //! processed before `sendmsg` returned, so we drain what is queued without
 //! blocking, and every request whose ack is missing gets `Io(ENOBUFS)`,
 //! which its line prints as an error.
+//!
+//! No reply. For the same reason every read is non-blocking: once the
+//! queue is empty, no more acks will come. Without an overrun, a request
+//! still missing its ack is one whose handler returned EINTR, the one code
+//! netlink answers with silence (it means "will be restarted" there); it
+//! gets `Kernel(EINTR)`, the code the kernel withheld. IPVS returns it
+//! for DEL_DAEMON when the daemon's thread had not yet run.
 
 use std::io;
 
@@ -47,12 +54,12 @@ use crate::wire::Request;
 pub trait Link {
     fn send(&mut self, buf: &[u8]) -> io::Result<()>;
     /// Reads up to `slots` datagrams of at most `slot` bytes, handing each
-    /// to `each`; blocks for the first unless `nonblock`. Returns how many.
+    /// to `each`, without blocking (`WouldBlock` when none is queued).
+    /// Returns how many.
     fn recv_each(
         &mut self,
         slot: usize,
         slots: usize,
-        nonblock: bool,
         each: &mut dyn FnMut(&[u8]),
     ) -> io::Result<usize>;
 }
@@ -66,10 +73,9 @@ impl Link for socket::Socket {
         &mut self,
         slot: usize,
         slots: usize,
-        nonblock: bool,
         each: &mut dyn FnMut(&[u8]),
     ) -> io::Result<usize> {
-        let got = self.recv(slot, slots, nonblock)?;
+        let got = self.recv(slot, slots, true)?;
         for d in got.datagrams() {
             each(d);
         }
@@ -187,11 +193,12 @@ fn collect_chunk(
                 missing -= 1;
             }
         };
-        match link.recv_each(ACK_SLOT, slots, overrun, &mut on_datagram) {
+        match link.recv_each(ACK_SLOT, slots, &mut on_datagram) {
             Ok(_) => {}
             Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => overrun = true,
-            // Drained after an overrun: what is still missing was dropped.
-            Err(e) if overrun && e.kind() == io::ErrorKind::WouldBlock => break,
+            // Drained: what is still missing was dropped (after an
+            // overrun) or never sent (EINTR).
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             Err(e) => {
                 for slot in got.iter_mut().filter(|g| g.is_none()) {
                     *slot = Some(Err(copy_io(&e)));
@@ -201,7 +208,13 @@ fn collect_chunk(
         }
     }
     results.extend(got.into_iter().map(|g| {
-        g.unwrap_or_else(|| Err(Failure::Io(io::Error::from_raw_os_error(libc::ENOBUFS))))
+        g.unwrap_or_else(|| {
+            Err(if overrun {
+                Failure::Io(io::Error::from_raw_os_error(libc::ENOBUFS))
+            } else {
+                Failure::Kernel(libc::EINTR)
+            })
+        })
     }));
 }
 
@@ -251,6 +264,9 @@ mod tests {
                     .iter()
                     .find(|(k, _)| *k == key)
                     .map_or(0, |(_, e)| *e);
+                if errno == libc::EINTR {
+                    continue; // netlink answers nothing for EINTR
+                }
                 let mut ack = Vec::new();
                 let mut payload = (-errno).to_ne_bytes().to_vec();
                 payload.extend_from_slice(&[0; 16]);
@@ -269,7 +285,6 @@ mod tests {
             &mut self,
             _slot: usize,
             slots: usize,
-            nonblock: bool,
             each: &mut dyn FnMut(&[u8]),
         ) -> io::Result<usize> {
             if let Some(s) = self.stale.pop() {
@@ -281,7 +296,6 @@ mod tests {
                 return Err(io::Error::from_raw_os_error(libc::ENOBUFS));
             }
             if self.queue.is_empty() {
-                assert!(nonblock, "a blocking read with nothing queued would hang");
                 return Err(io::Error::from_raw_os_error(libc::EAGAIN));
             }
             let mut n = 0;
@@ -427,6 +441,17 @@ mod tests {
     }
 
     #[test]
+    fn a_request_answered_by_silence_gets_eintr_and_the_rest_their_acks() {
+        let mut k = FakeKernel {
+            fail: vec![(2, libc::EINTR), (4, libc::ESRCH)],
+            ..Default::default()
+        };
+        let reqs: Vec<Request> = (0..6).map(req).collect();
+        let got = run(&mut k, 1, &mut 0, ROOMY, &reqs);
+        assert_eq!(errnos(&got), vec![0, 0, libc::EINTR, 0, libc::ESRCH, 0]);
+    }
+
+    #[test]
     fn a_failed_send_fails_every_request_of_the_chunk() {
         struct Refuses;
         impl Link for Refuses {
@@ -437,7 +462,6 @@ mod tests {
                 &mut self,
                 _: usize,
                 _: usize,
-                _: bool,
                 _: &mut dyn FnMut(&[u8]),
             ) -> io::Result<usize> {
                 panic!("nothing was sent")

@@ -78,7 +78,6 @@ impl Link for Replies {
         &mut self,
         slot: usize,
         slots: usize,
-        _nonblock: bool,
         each: &mut dyn FnMut(&[u8]),
     ) -> io::Result<usize> {
         let mut n = 0;
