@@ -22,10 +22,6 @@ cd /tests 2>/dev/null || true
 OURS=${OURS:-/ours/ipvsadm/ipvsadm}
 REF=${REF:-/ref/ipvsadm/ipvsadm}
 PAIRS=${1:-10}
-fails=0
-n=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 W=/tmp/apply
 mkdir -p $W
 

@@ -24,10 +24,6 @@ ipvs_loaded || load_ipvs >/dev/null || exit 1
 
 OURS=${OURS:-/ours/ipvsadm/ipvsadm}
 REF=${REF:-/ref/ipvsadm/ipvsadm}
-fails=0
-n=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 
 online() { # 0|1: every CPU but cpu0
     for c in /sys/devices/system/cpu/cpu[1-9]*; do
@@ -51,48 +47,50 @@ no_daemon() {
     _l=$("$1" -L --daemon 2>&1) && [ -z "$_l" ] || { echo "# -L --daemon: $_l"; return 1; }
 }
 
-# run TOOL STATE SYNCID: start then stop under SCHED_FIFO; sets $out
-# (stop's stdout and stderr) and $rc (its exit status; the stop is killed
-# after 5 s)
-run() {
-    "$OURS" --stop-daemon "$2" >/dev/null 2>&1
+# fresh: no daemon of either role, an empty kernel log
+fresh() {
+    "$OURS" --stop-daemon master >/dev/null 2>&1
+    "$OURS" --stop-daemon backup >/dev/null 2>&1
     dmesg -c >/dev/null
-    out=$(chrt -f 50 sh -c "'$1' --start-daemon $2 --mcast-interface lo --syncid $3 &&
-        exec timeout 5 '$1' --stop-daemon $2" 2>&1)
-    rc=$?
 }
 
-for state in master backup; do
-    run "$OURS" $state 31
-    if ! raced $state 31; then
-        fail "ours: $state daemon: the thread ran before the stop (race not hit)"
-    elif [ $rc = 0 ] && [ -z "$out" ] && no_daemon "$OURS"; then
-        pass "ours: --stop-daemon $state before its thread ran: exit 0, silent, daemon gone"
+# judge WHAT STATE SYNCID TOOL answers|waits: after a start and a stop of
+# a STATE daemon (syncid SYNCID) by TOOL, whose stop gave $out and $rc:
+# the race was hit, the daemon is gone, and the stop answered at once
+# (exit 0, silent) or was still waiting when killed after 5 s
+judge() {
+    if ! raced "$2" "$3"; then
+        fail "$1: the thread ran before the stop (race not hit)"
+    elif ! no_daemon "$4"; then
+        fail "$1: the daemon is still there"
+    elif [ "$5" = answers ] && [ $rc = 0 ] && [ -z "$out" ]; then
+        pass "$1: exit 0, silent, daemon gone"
+    elif [ "$5" = waits ] && { [ $rc = 143 ] || [ $rc = 124 ]; }; then
+        pass "$1: still waiting after 5 s (killed, exit $rc), daemon gone"
     else
-        fail "ours: --stop-daemon $state before its thread ran: exit $rc, output: $out"
+        fail "$1: exit $rc, output: $out"
     fi
+}
 
-    "$OURS" --stop-daemon $state >/dev/null 2>&1
-    dmesg -c >/dev/null
+# Start and stop under SCHED_FIFO, the stop killed after 5 s; one
+# command line each, then both as lines of one -R.
+for state in master backup; do
+    for tool in "$OURS" "$REF"; do
+        fresh
+        out=$(chrt -f 50 sh -c "'$tool' --start-daemon $state --mcast-interface lo --syncid 31 &&
+            exec timeout 5 '$tool' --stop-daemon $state" 2>&1)
+        rc=$?
+        if [ "$tool" = "$OURS" ]; then
+            judge "ours: --stop-daemon $state before its thread ran" $state 31 "$tool" answers
+        else
+            judge "reference: --stop-daemon $state before its thread ran" $state 31 "$tool" waits
+        fi
+    done
+    fresh
     out=$(printf -- '--start-daemon %s --mcast-interface lo --syncid 32\n--stop-daemon %s\n' $state $state |
         chrt -f 50 timeout 5 "$OURS" -R 2>&1)
     rc=$?
-    if ! raced $state 32; then
-        fail "ours -R: $state daemon: the thread ran before the stop (race not hit)"
-    elif [ $rc = 0 ] && [ -z "$out" ] && no_daemon "$OURS"; then
-        pass "ours -R: start and stop of a $state daemon: exit 0, silent, daemon gone"
-    else
-        fail "ours -R: start and stop of a $state daemon: exit $rc, output: $out"
-    fi
-
-    run "$REF" $state 33
-    if ! raced $state 33; then
-        fail "reference: $state daemon: the thread ran before the stop (race not hit)"
-    elif [ $rc != 0 ] && [ $rc != 1 ] && [ $rc != 255 ] && no_daemon "$REF"; then
-        pass "reference: --stop-daemon $state before its thread ran: still waiting after 5 s (exit $rc), daemon gone"
-    else
-        fail "reference: --stop-daemon $state before its thread ran: exit $rc (expected to be killed waiting), output: $out"
-    fi
+    judge "ours -R: a $state daemon started and stopped by two lines" $state 32 "$OURS" answers
 done
 
 echo "# stop-race: $fails failed"

@@ -26,12 +26,6 @@ ipvs_loaded || load_ipvs >/dev/null || exit 1
 
 OURS=${OURS:-/ours/ipvsadm/ipvsadm}
 REF=${REF:-/ref/ipvsadm/ipvsadm}
-fails=0
-n=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-# t DESCRIPTION COMMAND...: a check that must succeed
-t() { _d=$1; shift; if "$@"; then pass "$_d"; else fail "$_d"; fi; }
 
 # ours ARGS...: our ipvsadm; sets $out, $err, $rc
 ours() {

@@ -19,12 +19,6 @@ cd /tests 2>/dev/null || true
 . /tests/vm/lib.sh
 
 IPVSADM=${IPVSADM:-/ours/ipvsadm/ipvsadm}
-fails=0
-n=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-# t DESCRIPTION COMMAND...: a check that must succeed
-t() { _d=$1; shift; if "$@"; then pass "$_d"; else fail "$_d"; fi; }
 # run NS ARGS...: ipvsadm in namespace NS; sets $out, $err, $rc
 run() {
     _ns=$1; shift

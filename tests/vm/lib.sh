@@ -43,3 +43,13 @@ unhide_ipvs() {
     [ -d "$IPVS_MODDIR.hidden" ] && mv "$IPVS_MODDIR.hidden" "$IPVS_MODDIR"
     return 0
 }
+
+# Numbered checks for the test scripts: `pass DESCRIPTION` and `fail
+# DESCRIPTION` print "ok N - ..." / "not ok N - ..."; `t DESCRIPTION
+# COMMAND...` is one or the other as COMMAND succeeds. $n counts the checks,
+# $fails the failed ones (a script ends with `[ $fails = 0 ]`).
+n=0
+fails=0
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+t() { _d=$1; shift; if "$@"; then pass "$_d"; else fail "$_d"; fi; }
