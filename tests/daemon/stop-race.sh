@@ -25,9 +25,10 @@ ipvs_loaded || load_ipvs >/dev/null || exit 1
 OURS=${OURS:-/ours/ipvsadm/ipvsadm}
 REF=${REF:-/ref/ipvsadm/ipvsadm}
 
-online() { # 0|1: every CPU but cpu0
-    for c in /sys/devices/system/cpu/cpu[1-9]*; do
-        [ -f "$c/online" ] && echo "$1" >"$c/online"
+online() { # 0|1: every CPU but cpu0 (a VM of one CPU has none)
+    for c in /sys/devices/system/cpu/cpu[1-9]*/online; do
+        [ -f "$c" ] || continue
+        echo "$1" >"$c" || return 1
     done
 }
 online 0 || { echo "stop-race: cannot take CPUs offline"; exit 1; }
