@@ -33,6 +33,8 @@ pub enum Failure {
     #[error("IPVS generic netlink family not found")]
     FamilyNotFound,
     /// The kernel answered with an error; the value is the positive errno.
+    /// `EINTR` is the one code netlink answers with silence (no ack, no
+    /// error): a request that got no answer at all carries it.
     #[error("{}", std::io::Error::from_raw_os_error(*.0))]
     Kernel(i32),
     /// A socket-level failure.
